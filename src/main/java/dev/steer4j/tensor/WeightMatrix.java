@@ -96,9 +96,14 @@ public abstract class WeightMatrix {
         });
     }
 
-    private final ThreadLocal<float[]> rowBuffers = ThreadLocal.withInitial(() -> new float[cols]);
+    private final ThreadLocal<float[]> rowBuffers = new ThreadLocal<>();
 
-    protected float[] rowBuffer() { return rowBuffers.get(); }
+    /** A per-thread scratch row of {@code cols} floats. */
+    protected float[] rowBuffer() {
+        float[] b = rowBuffers.get();
+        if (b == null) rowBuffers.set(b = new float[cols]);
+        return b;
+    }
 
     @Override
     public String toString() {

@@ -1,0 +1,54 @@
+package dev.steer4j.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One forward step over several sequences: each entry appends {@code count} tokens to its sequence. A prompt's
+ * prefill is a batch of one entry with many tokens; continuous batching is many entries of one token each.
+ */
+public final class Batch {
+    /** One sequence's slice of the batch. */
+    public static final class Entry {
+        final SequenceState sequence;
+        final int[] tokens;
+        final int from;
+        final int count;
+        final boolean allLogits;
+        int firstRow;
+        int firstLogitRow;
+
+        Entry(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
+            this.sequence = sequence;
+            this.tokens = tokens;
+            this.from = from;
+            this.count = count;
+            this.allLogits = allLogits;
+        }
+
+        public SequenceState sequence() { return sequence; }
+        public int count() { return count; }
+        /** Index of this entry's first logits row in {@link Workspace#logits()}. */
+        public int firstLogitRow() { return firstLogitRow; }
+        public int logitRows() { return allLogits ? count : 1; }
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+
+    /** Adds tokens[from, from+count) to {@code sequence}; logits for every row or only the last. */
+    public Entry add(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
+        if (count <= 0) throw new IllegalArgumentException("a batch entry needs at least one token");
+        for (Entry e : entries) if (e.sequence == sequence) throw new IllegalArgumentException("a sequence can appear once per batch");
+        Entry e = new Entry(sequence, tokens, from, count, allLogits);
+        entries.add(e);
+        return e;
+    }
+
+    public Entry add(SequenceState sequence, int[] tokens, boolean allLogits) {
+        return add(sequence, tokens, 0, tokens.length, allLogits);
+    }
+
+    public List<Entry> entries() { return entries; }
+    public void clear() { entries.clear(); }
+    public boolean isEmpty() { return entries.isEmpty(); }
+}
