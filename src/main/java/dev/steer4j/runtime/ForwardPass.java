@@ -26,6 +26,9 @@ import java.util.List;
  * </pre>
  */
 public final class ForwardPass {
+    /** Prompt rows per prefill step; bounds the scratch memory of long prompts. */
+    public static final int PREFILL_CHUNK = 256;
+
     private final Model model;
     private final ModelConfig c;
     private final ThreadPool pool;
