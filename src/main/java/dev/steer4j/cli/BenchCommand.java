@@ -1,75 +1,85 @@
 package dev.steer4j.cli;
 
-import dev.steer4j.model.Model;
-import dev.steer4j.runtime.ForwardPass;
-import dev.steer4j.runtime.HookPoint;
-import dev.steer4j.runtime.SequenceState;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.steer4j.bench.Benchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.SplittableRandom;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code steer4j bench}: prefill and decode throughput, plain and with a capture hook. A benchmark, not a test. */
+/** {@code steer4j bench}: throughput, hook costs, memory bandwidth and the decode bound. A benchmark, not a test. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s, plain and with a capture hook on every layer.")
+        description = {"Measure prefill (pp128, pp512) and decode (tg64, tg128) tokens/s as llama-bench does, decode with a "
+                + "steering vector on every layer, with one capture hook and with a guard-like probe, load time and time to "
+                + "first token, the memory bandwidth (STREAM triad) and decode speed as % of the bandwidth bound.",
+                "Each figure is the best of --repeats runs. Synthesize a model of a real shape with `steer4j synth`."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = "--prompt-tokens", defaultValue = "128", description = "Prefill length (default: ${DEFAULT-VALUE})")
-    int promptTokens;
+    @Option(names = {"-t", "--threads"}, description = "Worker threads (default: the number of cores, ${DEFAULT-VALUE})")
+    int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--gen-tokens", defaultValue = "64", description = "Decode length (default: ${DEFAULT-VALUE})")
-    int genTokens;
-
-    @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions; the best is reported (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per figure; the best is reported (default: ${DEFAULT-VALUE}; the hook comparison uses at least 5)")
     int repeats;
 
+    @Option(names = "--prefill", split = ",", paramLabel = "N", description = "Prompt lengths (default: 128,512)")
+    int[] prefill = {128, 512};
+
+    @Option(names = "--decode", split = ",", paramLabel = "N", description = "Decode lengths (default: 64,128)")
+    int[] decode = {64, 128};
+
+    @Option(names = "--no-hooks", description = "Skip the steering/capture/guard comparison")
+    boolean noHooks;
+
+    @Option(names = "--no-triad", description = "Skip the memory-bandwidth measurement")
+    boolean noTriad;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the table")
+    boolean json;
+
     @Override
-    public Integer call() {
-        long t0 = System.nanoTime();
-        try (Model m = model.load()) {
-            double loadMs = (System.nanoTime() - t0) / 1e6;
-            ForwardPass fp = new ForwardPass(m);
-            int vocab = m.config().vocabSize();
-            int ctx = m.config().contextLength();
-            int pp = Math.min(promptTokens, ctx - genTokens - 1);
-            int[] prompt = new SplittableRandom(42).ints(pp, 3, vocab).toArray();
-            prompt[0] = m.tokenizer().bos();
-            System.out.printf("model %s, %s, %d threads, load %.1f ms%n", model.path().getFileName(), m.config().architecture().ggufName, fp.pool().threads(), loadMs);
-            for (boolean capture : new boolean[]{false, true}) {
-                double bestPp = 0, bestTg = 0;
-                for (int rep = 0; rep < repeats + 1; rep++) {
-                    SequenceState seq = new SequenceState(m);
-                    if (capture) {
-                        float[] sink = new float[m.config().dim()];
-                        for (int l = 0; l < m.config().layers(); l++) {
-                            seq.hooks().add(HookPoint.residPost(l), a -> System.arraycopy(a.data(), a.offset(a.rows() - 1), sink, 0, a.width()));
-                        }
-                    }
-                    long a = System.nanoTime();
-                    float[] logits = fp.forward(seq, prompt, false);
-                    long b = System.nanoTime();
-                    int[] one = new int[1];
-                    for (int i = 0; i < genTokens; i++) {
-                        one[0] = argmax(logits, vocab);
-                        logits = fp.forward(seq, one, false);
-                    }
-                    long c = System.nanoTime();
-                    if (rep == 0) continue; // warm-up
-                    bestPp = Math.max(bestPp, pp / ((b - a) / 1e9));
-                    bestTg = Math.max(bestTg, genTokens / ((c - b) / 1e9));
-                }
-                System.out.printf("%-22s pp%d %10.1f tok/s   tg%d %10.1f tok/s%n", capture ? "capture hook (all L)" : "plain", pp, bestPp, genTokens, bestTg);
-            }
+    public Integer call() throws Exception {
+        if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
+        int hookTokens = decode.length > 0 ? decode[0] : 64;
+        Benchmark.Options o = new Benchmark.Options(threads, repeats, prefill, decode, hookTokens, 42,
+                dev.steer4j.bench.StreamTriad.DEFAULT_LENGTH, !noHooks, !noTriad);
+        Benchmark b = new Benchmark(o, json ? null : line -> {
+            System.out.println("  " + line);
+            System.out.flush();
+        });
+        if (!json) System.out.printf("steer4j bench: %s, %d threads%n", model.path(), threads);
+        Benchmark.Report r = b.run(model.path());
+        if (json) {
+            ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            System.out.println(om.writeValueAsString(r));
+        } else {
+            print(r);
         }
         return 0;
     }
 
-    private static int argmax(float[] x, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
-        return best;
+    private static void print(Benchmark.Report r) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "model        %s (%s; %s; %.2f GB file, %.2f GB of weights read per token)%n",
+                r.model(), r.architecture(), r.types(), r.fileBytes() / 1e9, r.weightBytesPerToken() / 1e9);
+        System.out.printf(Locale.ROOT, "machine      %s, %d threads%n", r.cpu(), r.threads());
+        System.out.printf(Locale.ROOT, "load         %.0f ms; first token (16-token prompt, cold JIT) %.0f ms after start; "
+                + "first token after a 128-token prompt (warm) %.0f ms%n", r.loadMs(), r.firstTokenColdMs(), r.firstTokenMs());
+        for (var m : r.prefill()) System.out.printf(Locale.ROOT, "prefill      %-28s %9.2f tok/s%n", m.name(), m.best());
+        for (var m : r.decode()) System.out.printf(Locale.ROOT, "decode       %-28s %9.2f tok/s%n", m.name(), m.best());
+        for (var m : r.hooks()) System.out.printf(Locale.ROOT, "hooks        %-28s %9.2f tok/s%n", m.name(), m.best());
+        for (Map.Entry<String, Double> e : r.hookOverheadPercent().entrySet())
+            System.out.printf(Locale.ROOT, "overhead     %-28s %+8.1f %% of plain decode%n", e.getKey(), e.getValue());
+        if (r.triadGBs() != null) {
+            System.out.printf(Locale.ROOT, "bandwidth    STREAM triad %.1f GB/s (1 thread), %.1f GB/s (%d threads)%n", r.triadOneThreadGBs(), r.triadGBs(), r.threads());
+            System.out.printf(Locale.ROOT, "bound        %.2f tok/s (%.2f GB per token / %.1f GB/s); %s is %.0f %% of the bound%n",
+                    r.decodeBoundTokS(), r.weightBytesPerToken() / 1e9, r.triadGBs(),
+                    r.decode().isEmpty() ? "decode" : r.decode().getFirst().name(), r.decodePercentOfBound());
+        }
     }
 }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 LogitsCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
+                SynthCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
