@@ -18,6 +18,8 @@ public final class Datasets {
     /** CAA's A/B recipe for a base model: the question, then the answer letter, read at the letter. */
     public static final String CAA_TEMPLATE = "{question}\n\nAnswer: ({letter}";
     private static final Pattern ANSWER = Pattern.compile("\\s*\\(?\\s*([A-Za-z])\\s*\\)?\\s*");
+    /** Classpath location of the shipped happy/sad pairs. */
+    public static final String HAPPY_SAD = "/steer4j/data/happy_sad.jsonl";
     private static final String[] PROMPT_FIELDS = {"instruction", "prompt", "text", "question"};
 
     private Datasets() {}
@@ -47,14 +49,36 @@ public final class Datasets {
 
     /** JSONL (or a JSON array) of {@code {"positive": "...", "negative": "..."}}. */
     public static ContrastiveDataset pairs(Path file) {
-        JsonRecords.Source src = JsonRecords.readSource(file);
+        return pairs(JsonRecords.readSource(file), stem(file));
+    }
+
+    /** Pairs from bytes (for example a classpath resource); {@code sourceName} names them in errors. */
+    public static ContrastiveDataset pairs(String sourceName, byte[] bytes) {
+        String base = sourceName.substring(sourceName.lastIndexOf('/') + 1);
+        return pairs(JsonRecords.source(sourceName, bytes), stem(Path.of(base)));
+    }
+
+    /**
+     * The happy/sad pair set shipped with steer4j ({@value #HAPPY_SAD}): 24 short TinyStories-style sentence pairs
+     * written for the demo (see {@code steer4j/data/SOURCES.md}).
+     */
+    public static ContrastiveDataset happySad() {
+        try (java.io.InputStream in = Datasets.class.getResourceAsStream(HAPPY_SAD)) {
+            if (in == null) throw new IllegalStateException("the bundled dataset " + HAPPY_SAD + " is missing from this build");
+            return pairs("steer4j/data/happy_sad.jsonl", in.readAllBytes());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ContrastiveDataset pairs(JsonRecords.Source src, String name) {
         List<Prompt> pos = new ArrayList<>(), neg = new ArrayList<>();
         for (JsonRecords.Entry e : JsonRecords.read(src)) {
             pos.add(Prompt.of(JsonRecords.string(src, e, "positive")));
             neg.add(Prompt.of(JsonRecords.string(src, e, "negative")));
         }
         if (pos.isEmpty()) throw new DatasetException(src.name(), "empty dataset (no examples)");
-        return new ContrastiveDataset(stem(file), sha256(src.bytes()), DatasetFormat.PAIRS, pos, neg, src.name(), src.name());
+        return new ContrastiveDataset(name, sha256(src.bytes()), DatasetFormat.PAIRS, pos, neg, src.name(), src.name());
     }
 
     // ---- CAA A/B --------------------------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ final class JsonRecords {
         } catch (IOException e) {
             throw new DatasetException(name, "cannot read: " + e.getMessage());
         }
+        return source(name, bytes);
+    }
+
+    static Source source(String name, byte[] bytes) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
