@@ -24,7 +24,10 @@ import java.util.List;
  * or one JSON array (detected by a leading {@code [}). Malformed JSON is reported with its file and line.
  */
 final class JsonRecords {
+    /** For whole documents (a JSONL line, a spec): anything after the value is an error. */
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** For streaming the elements of an array one by one. */
+    private static final ObjectMapper STREAM = new ObjectMapper();
 
     /** A JSON value and the 1-based line it starts on. */
     record Entry(JsonNode node, int line) {}
@@ -89,14 +92,14 @@ final class JsonRecords {
     private static List<Entry> readArray(Source src) {
         List<Entry> out = new ArrayList<>();
         int line = 1;
-        try (JsonParser p = JSON.createParser(src.text())) {
+        try (JsonParser p = STREAM.createParser(src.text())) {
             p.nextToken(); // START_ARRAY
             while (true) {
                 JsonToken t = p.nextToken();
                 line = p.currentTokenLocation().getLineNr();
                 if (t == null) throw new DatasetException(src.name(), line, "malformed JSON: the array is not closed");
                 if (t == JsonToken.END_ARRAY) break;
-                JsonNode n = JSON.readTree(p);
+                JsonNode n = STREAM.readTree(p);
                 out.add(new Entry(n, line));
             }
             JsonToken after = p.nextToken();

@@ -122,14 +122,14 @@ public final class Extraction {
             List<LayerSeparation> seps = new ArrayList<>();
             for (int l : ls) {
                 Samples s = samples.get(l);
-                Direction dir = compute(s);
-                float[] v = new float[dir.vector.length];
-                for (int i = 0; i < v.length; i++) v[i] = (float) dir.vector[i];
+                Directions.Result dir = Directions.compute(method, s, unit, l2, probeIterations);
+                float[] v = new float[dir.vector().length];
+                for (int i = 0; i < v.length; i++) v[i] = (float) dir.vector()[i];
                 directions.put(l, v);
-                double[] u = Stats.unit(dir.vector);
+                double[] u = Stats.unit(dir.vector());
                 double[] pp = Stats.project(s.positives(), u), pn = Stats.project(s.negatives(), u);
                 seps.add(new LayerSeparation(l, Stats.auroc(pp, pn), Stats.standardizedDifference(pp, pn),
-                        Stats.norm(dir.vector), dir.explained, s.positives().size(), s.negatives().size()));
+                        Stats.norm(dir.vector()), dir.explained(), s.positives().size(), s.negatives().size()));
             }
             Map<String, String> extra = new LinkedHashMap<>();
             extra.put("layers", formatLayers(ls));
@@ -143,80 +143,6 @@ public final class Extraction {
                     model.config().name(), extra);
             return new ExtractionResult(SteeringVector.of(directions, meta), seps);
         }
-
-        private record Direction(double[] vector, double explained) {}
-
-        private Direction compute(Samples s) {
-            int dim = s.dim();
-            double[] mp = Stats.mean(s.positives(), dim), mn = Stats.mean(s.negatives(), dim);
-            double[] diff = new double[dim];
-            for (int i = 0; i < dim; i++) diff[i] = mp[i] - mn[i];
-            double explained = Double.NaN;
-            double[] u;
-            switch (method) {
-                case MEAN, ACTADD -> {
-                    return new Direction(unit ? Stats.unit(diff) : diff, explained);
-                }
-                case PCA_DIFF -> {
-                    List<double[]> rows = new ArrayList<>();
-                    for (int k = 0; k < s.positives().size(); k++) {
-                        float[] a = s.positives().get(k), b = s.negatives().get(k);
-                        double[] r = new double[dim];
-                        for (int i = 0; i < dim; i++) r[i] = (double) a[i] - b[i];
-                        rows.add(r);
-                    }
-                    Pca.Component c = Pca.top(rows, false);
-                    u = c.direction();
-                    explained = c.explainedFraction();
-                }
-                case PCA_CENTER -> {
-                    List<double[]> rows = new ArrayList<>();
-                    if (s.paired()) {
-                        for (int k = 0; k < s.positives().size(); k++) {
-                            float[] a = s.positives().get(k), b = s.negatives().get(k);
-                            double[] ra = new double[dim], rb = new double[dim];
-                            for (int i = 0; i < dim; i++) {
-                                double c = ((double) a[i] + b[i]) / 2;
-                                ra[i] = a[i] - c;
-                                rb[i] = b[i] - c;
-                            }
-                            rows.add(ra);
-                            rows.add(rb);
-                        }
-                    } else {
-                        double[] c = new double[dim];
-                        for (int i = 0; i < dim; i++) c[i] = (mp[i] + mn[i]) / 2;
-                        for (List<float[]> side : List.of(s.positives(), s.negatives()))
-                            for (float[] a : side) {
-                                double[] r = new double[dim];
-                                for (int i = 0; i < dim; i++) r[i] = a[i] - c[i];
-                                rows.add(r);
-                            }
-                    }
-                    // sklearn's PCA (which repeng uses) centres its input; for paired rows the mean is already zero
-                    Pca.Component c = Pca.top(rows, true);
-                    u = c.direction();
-                    explained = c.explainedFraction();
-                }
-                case PROBE -> u = Stats.unit(LogisticProbe.fit(s.positives(), s.negatives(), l2, probeIterations).direction());
-                default -> throw new IllegalStateException(method.id);
-            }
-            // orient: positives must project higher than negatives
-            double along = Stats.dot(diff, u);
-            if (along < 0 || (along == 0 && firstNonZero(u) < 0)) {
-                for (int i = 0; i < dim; i++) u[i] = -u[i];
-                along = -along;
-            }
-            if (unit) return new Direction(u, explained);
-            double[] v = new double[dim];
-            for (int i = 0; i < dim; i++) v[i] = u[i] * along;
-            return new Direction(v, explained);
-        }
-    }
-
-    private static double firstNonZero(double[] u) {
-        for (double x : u) if (x != 0) return x;
-        return 0;
     }
 
     /** resid_post, mlp_out, ...: the site's hook name without the {@code hook_} prefix. */
