@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 InspectCommand.class,
                 LogitsCommand.class,
+                CompareCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class
