@@ -125,7 +125,6 @@ public final class ExtractCommand implements Callable<Integer> {
             else ls = n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
             Extraction.Builder b = Extraction.builder(mdl).method(m).layers(ls).site(siteName).l2(l2).unit(unit);
             if (read != null) b.read(ReadPosition.parse(read));
-            else if (m == Method.ACTADD) b.read(ReadPosition.DIFF);
             if (pair != null) b.pair(pair);
             if (output != null && isGguf(output) && ls[0] == 0)
                 throw new IllegalArgumentException("layer 0 cannot be written to a llama.cpp control vector (direction.0 is invalid); choose layers from 1, or write .json");
