@@ -97,7 +97,7 @@ public final class ExtractCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the vector: .gguf (llama.cpp control vector) or .json")
     Path output;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar")
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar or header on stderr")
     boolean quiet;
 
     @Override
@@ -129,7 +129,7 @@ public final class ExtractCommand implements Callable<Integer> {
             if (output != null && isGguf(output) && ls[0] == 0)
                 throw new IllegalArgumentException("layer 0 cannot be written to a llama.cpp control vector (direction.0 is invalid); choose layers from 1, or write .json");
 
-            System.err.println("extract: " + m.id + " on " + ds.name() + " (" + ds.positives().size() + " positive, "
+            if (!quiet) System.err.println("extract: " + m.id + " on " + ds.name() + " (" + ds.positives().size() + " positive, "
                     + ds.negatives().size() + " negative prompts, format " + ds.format() + ") at " + Extraction.formatLayers(ls)
                     + " " + Extraction.siteName(Extraction.parseSite(siteName)) + ", model " + mdl.config().name());
             ProgressBar bar = quiet ? null : new ProgressBar(System.err);
