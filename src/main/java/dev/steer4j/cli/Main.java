@@ -1,7 +1,44 @@
 package dev.steer4j.cli;
 
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code steer4j} command line. Each subcommand lives in its own class. */
+@Command(name = "steer4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Activation engineering for the JVM: run, read, steer and guard language models.",
+        subcommands = {
+                DemoCommand.class,
+                GenerateCommand.class,
+                InspectCommand.class,
+                LogitsCommand.class,
+                ActivationsCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
     public static void main(String[] args) {
-        System.out.println("steer4j");
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (used by tests too). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            System.out.flush();
+            cmd.getErr().println("steer4j: " + Errors.describe(ex));
+            if (Boolean.getBoolean("steer4j.debug")) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl.execute(args);
     }
 }

@@ -5,6 +5,7 @@ import dev.steer4j.format.gguf.GGUFFile;
 import dev.steer4j.format.gguf.GGUFTensorInfo;
 import dev.steer4j.tensor.UnsupportedTensorTypeException;
 import dev.steer4j.tensor.WeightMatrix;
+import dev.steer4j.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -20,6 +21,7 @@ public final class Model implements AutoCloseable {
     private final LayerWeights[] layers;
     private final float[] outputNorm;
     private final WeightMatrix output;
+    private final Tokenizer tokenizer;
 
     private Model(GGUFFile file, ModelConfig config, WeightMatrix tokenEmbedding, LayerWeights[] layers,
                   float[] outputNorm, WeightMatrix output) {
@@ -29,6 +31,7 @@ public final class Model implements AutoCloseable {
         this.layers = layers;
         this.outputNorm = outputNorm;
         this.output = output;
+        this.tokenizer = Tokenizer.fromGGUF(file);
     }
 
     /** Maps the GGUF file and checks every tensor's presence, type and shape. */
@@ -111,6 +114,9 @@ public final class Model implements AutoCloseable {
     public LayerWeights layer(int l) { return layers[l]; }
     public float[] outputNorm() { return outputNorm; }
     public WeightMatrix output() { return output; }
+    /** The tokenizer described by the file's {@code tokenizer.ggml.*} metadata. */
+    public Tokenizer tokenizer() { return tokenizer; }
+
     public boolean tiedEmbeddings() { return output == tokenEmbedding; }
 
     /** Bytes of weights read per decoded token (every matrix once, the embedding row aside). */

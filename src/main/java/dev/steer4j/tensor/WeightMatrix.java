@@ -36,7 +36,14 @@ public abstract class WeightMatrix {
     public static WeightMatrix of(String name, GGMLType type, MemorySegment data, int rows, int cols) {
         return switch (type) {
             case F32 -> new F32Matrix(name, data, rows, cols);
-            // further types are registered here by their kernels
+            case F16 -> new F16Matrix(name, data, rows, cols);
+            case BF16 -> new BF16Matrix(name, data, rows, cols);
+            case Q8_0 -> new Q8_0Matrix(name, data, rows, cols);
+            case Q4_0 -> new Q4_0Matrix(name, data, rows, cols);
+            case Q4_1 -> new Q4_1Matrix(name, data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(name, data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(name, data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(name, data, rows, cols);
             default -> throw new UnsupportedTensorTypeException(name, type);
         };
     }

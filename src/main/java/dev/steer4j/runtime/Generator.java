@@ -1,0 +1,165 @@
+package dev.steer4j.runtime;
+
+import dev.steer4j.model.Model;
+import dev.steer4j.tokenizer.StreamDecoder;
+import dev.steer4j.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+
+/**
+ * Prompt in, text out: batched prefill of the prompt, then one token at a time with the KV cache, sampling and stop
+ * conditions. Hooks registered on the sequence run during both phases.
+ */
+public final class Generator {
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final ForwardPass forward;
+
+    public Generator(Model model) {
+        this(new ForwardPass(model));
+    }
+
+    public Generator(ForwardPass forward) {
+        this.forward = forward;
+        this.model = forward.model();
+        this.tokenizer = model.tokenizer();
+    }
+
+    public ForwardPass forwardPass() { return forward; }
+    public Model model() { return model; }
+
+    /** Tokenises {@code prompt} (with BOS as the model prefers) and generates into a fresh sequence. */
+    public GenerationResult generate(String prompt, GenerationConfig cfg, TokenListener listener) {
+        return generate(new SequenceState(model), tokenizer.encode(prompt), cfg, listener);
+    }
+
+    /**
+     * Appends {@code prompt} to {@code seq} and generates. The prompt's positions are marked as prompt on the
+     * sequence before the prefill, so position-dependent hooks see it.
+     */
+    public GenerationResult generate(SequenceState seq, int[] prompt, GenerationConfig cfg, TokenListener listener) {
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty (no tokens)");
+        int vocab = model.config().vocabSize();
+        long t0 = System.nanoTime();
+        seq.setPromptLength(seq.position() + prompt.length);
+        float[] logits = prefill(seq, prompt);
+        int lastRow = 0;
+        long t1 = System.nanoTime();
+
+        Sampler sampler = new Sampler(cfg, vocab);
+        StreamDecoder decoder = tokenizer.streamDecoder();
+        StopMatcher stops = new StopMatcher(cfg.stop());
+        int[] out = new int[Math.max(16, cfg.maxTokens())];
+        int n = 0;
+        FinishReason reason = FinishReason.LENGTH;
+        int[] one = new int[1];
+        while (n < cfg.maxTokens()) {
+            int[] history = seq.tokens();
+            int next = sampler.sample(logits, lastRow * vocab, history, history.length);
+            if (cfg.stopAtEos() && tokenizer.isEndOfGeneration(next)) {
+                reason = FinishReason.STOP;
+                break;
+            }
+            out[n++] = next;
+            String piece = decoder.accept(next);
+            String emit = stops.accept(piece);
+            if (stops.stopped()) {
+                if (listener != null && !emit.isEmpty()) listener.onToken(next, emit);
+                reason = FinishReason.STOP;
+                break;
+            }
+            if (listener != null && !listener.onToken(next, emit)) {
+                reason = FinishReason.CANCELLED;
+                break;
+            }
+            if (n >= cfg.maxTokens()) break;
+            if (seq.position() >= seq.maxTokens()) break;
+            one[0] = next;
+            logits = forward.forward(seq, one, false);
+            lastRow = 0;
+        }
+        if (reason != FinishReason.STOP || !stops.stopped()) {
+            String tail = stops.flush(decoder.flush());
+            if (listener != null && !tail.isEmpty()) listener.onToken(-1, tail);
+        }
+        long t2 = System.nanoTime();
+        return new GenerationResult(prompt, Arrays.copyOf(out, n), stops.text(), reason, t1 - t0, t2 - t1);
+    }
+
+    /** Runs the prompt in chunks; returns the logits of its last token (row 0 of the returned buffer). */
+    public float[] prefill(SequenceState seq, int[] prompt) {
+        float[] logits = null;
+        for (int from = 0; from < prompt.length; from += ForwardPass.PREFILL_CHUNK) {
+            int count = Math.min(ForwardPass.PREFILL_CHUNK, prompt.length - from);
+            Batch b = new Batch();
+            b.add(seq, prompt, from, count, false);
+            forward.forward(b, seq.workspace());
+            logits = seq.workspace().logits();
+        }
+        return logits;
+    }
+
+    /**
+     * Holds back text that might be the start of a stop string, and cuts the text at the first complete stop
+     * string.
+     */
+    static final class StopMatcher {
+        private final java.util.List<String> stops;
+        private final StringBuilder all = new StringBuilder();
+        private int emitted;
+        private boolean stopped;
+
+        StopMatcher(java.util.List<String> stops) {
+            this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
+        }
+
+        String accept(String piece) {
+            all.append(piece);
+            if (stops.isEmpty()) {
+                String s = all.substring(emitted);
+                emitted = all.length();
+                return s;
+            }
+            int cut = -1;
+            for (String s : stops) {
+                int i = all.indexOf(s, Math.max(0, emitted - s.length()));
+                if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+            }
+            if (cut >= 0) {
+                stopped = true;
+                all.setLength(cut);
+                String s = cut > emitted ? all.substring(emitted) : "";
+                emitted = all.length();
+                return s;
+            }
+            int hold = 0;
+            for (String s : stops) {
+                for (int k = Math.min(s.length() - 1, all.length() - emitted); k > hold; k--) {
+                    if (endsWithPrefix(s, k)) { hold = k; break; }
+                }
+            }
+            int upto = all.length() - hold;
+            String s = all.substring(emitted, upto);
+            emitted = upto;
+            return s;
+        }
+
+        /** True when the text ends with the first k characters of s. */
+        private boolean endsWithPrefix(String s, int k) {
+            int base = all.length() - k;
+            for (int i = 0; i < k; i++) if (all.charAt(base + i) != s.charAt(i)) return false;
+            return true;
+        }
+
+        String flush(String last) {
+            if (stopped) return "";
+            all.append(last);
+            String s = all.substring(emitted);
+            emitted = all.length();
+            return s;
+        }
+
+        boolean stopped() { return stopped; }
+        String text() { return all.toString(); }
+    }
+}

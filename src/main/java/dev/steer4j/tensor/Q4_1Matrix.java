@@ -1,0 +1,73 @@
+package dev.steer4j.tensor;
+
+import dev.steer4j.format.gguf.GGMLType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.steer4j.tensor.Blocks.B;
+import static dev.steer4j.tensor.Blocks.F;
+import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.L;
+import static dev.steer4j.tensor.Blocks.LE;
+
+/**
+ * Q4_1 weights: blocks of 32 values stored as IEEE half scale {@code d} and offset {@code m} and 16 bytes of 4-bit
+ * quants (low nibbles are elements 0..15, high nibbles 16..31); the value is {@code q * d + m}.
+ * <p>The kernel splits the dot product as {@code d * Σ q·x + m * Σ x} per block.
+ */
+public final class Q4_1Matrix extends WeightMatrix {
+    static final int QK = 32;
+    static final int BLOCK_BYTES = 20;
+
+    public Q4_1Matrix(String name, MemorySegment data, int rows, int cols) {
+        super(name, data, rows, cols);
+        Blocks.checkCols(name, cols, QK, "Q4_1");
+        Blocks.checkSize(name, data, rows, (long) cols / QK * BLOCK_BYTES);
+    }
+
+    @Override public GGMLType type() { return GGMLType.Q4_1; }
+
+    @Override
+    public float dotRow(int row, float[] x, int xOff) {
+        if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        FloatVector accQ = FloatVector.zero(F), accM = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            int xb = xOff + b * QK;
+            FloatVector sq = FloatVector.zero(F), sx = FloatVector.zero(F);
+            for (int k = 0; k < QK / 2; k += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, data, o + 4 + k, LE);
+                FloatVector x0 = FloatVector.fromArray(F, x, xb + k);
+                FloatVector x1 = FloatVector.fromArray(F, x, xb + QK / 2 + k);
+                sq = Blocks.toFloats(q.and((byte) 0x0F)).fma(x0, sq);
+                sq = Blocks.toFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, sq);
+                sx = sx.add(x0).add(x1);
+            }
+            accQ = sq.fma(FloatVector.broadcast(F, Blocks.f16(data, o)), accQ);
+            accM = sx.fma(FloatVector.broadcast(F, Blocks.f16(data, o + 2)), accM);
+        }
+        return accQ.add(accM).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Blocks.f16(data, o);
+            float m = Blocks.f16(data, o + 2);
+            int y = outOff + b * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = Blocks.u8(data, o + 4 + j);
+                out[y + j] = (q & 0x0F) * d + m;
+                out[y + j + QK / 2] = (q >> 4) * d + m;
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.steer4j.tensor;
+
+import dev.steer4j.format.gguf.GGMLType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.steer4j.tensor.Blocks.B;
+import static dev.steer4j.tensor.Blocks.F;
+import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.L;
+import static dev.steer4j.tensor.Blocks.LE;
+
+/**
+ * Q4_K weights: super-blocks of 256 values stored as IEEE half {@code d} and {@code dmin}, 12 bytes packing eight
+ * 6-bit scales and eight 6-bit mins (one per 32-value sub-block, see {@link Blocks#scaleMinK4}), and 128 bytes of
+ * 4-bit quants. Each 32-byte group of quants covers 64 values: low nibbles the first sub-block, high nibbles the
+ * second. The value is {@code d * scale * q - dmin * min}.
+ * <p>The kernel computes, per sub-block, {@code d·scale · Σ q·x - dmin·min · Σ x}.
+ */
+public final class Q4_KMatrix extends WeightMatrix {
+    static final int QK = 256;
+    static final int BLOCK_BYTES = 144;
+
+    public Q4_KMatrix(String name, MemorySegment data, int rows, int cols) {
+        super(name, data, rows, cols);
+        Blocks.checkCols(name, cols, QK, "Q4_K");
+        Blocks.checkSize(name, data, rows, (long) cols / QK * BLOCK_BYTES);
+    }
+
+    @Override public GGMLType type() { return GGMLType.Q4_K; }
+
+    @Override
+    public float dotRow(int row, float[] x, int xOff) {
+        if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        FloatVector accA = FloatVector.zero(F), accB = FloatVector.zero(F);
+        FloatVector accMA = FloatVector.zero(F), accMB = FloatVector.zero(F);
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Blocks.f16(data, o);
+            float dmin = Blocks.f16(data, o + 2);
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                long qo = o + 16 + 32L * j;
+                int xl = xOff + s * QK + 64 * j;
+                FloatVector sLo = FloatVector.zero(F), sHi = FloatVector.zero(F);
+                FloatVector xLo = FloatVector.zero(F), xHi = FloatVector.zero(F);
+                for (int k = 0; k < 32; k += L) {
+                    ByteVector q = ByteVector.fromMemorySegment(B, data, qo + k, LE);
+                    FloatVector x0 = FloatVector.fromArray(F, x, xl + k);
+                    FloatVector x1 = FloatVector.fromArray(F, x, xl + 32 + k);
+                    sLo = Blocks.toFloats(q.and((byte) 0x0F)).fma(x0, sLo);
+                    sHi = Blocks.toFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, sHi);
+                    xLo = xLo.add(x0);
+                    xHi = xHi.add(x1);
+                }
+                accA = sLo.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), accA);
+                accB = sHi.fma(FloatVector.broadcast(F, d * (sm2 & 0xFF)), accB);
+                accMA = xLo.fma(FloatVector.broadcast(F, dmin * (sm1 >>> 8)), accMA);
+                accMB = xHi.fma(FloatVector.broadcast(F, dmin * (sm2 >>> 8)), accMB);
+            }
+        }
+        return accA.add(accB).sub(accMA.add(accMB)).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Blocks.f16(data, o);
+            float min = Blocks.f16(data, o + 2);
+            int y = outOff + s * QK;
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                float d1 = d * (sm1 & 0xFF), m1 = min * (sm1 >>> 8);
+                float d2 = d * (sm2 & 0xFF), m2 = min * (sm2 >>> 8);
+                long qo = o + 16 + 32L * j;
+                for (int l = 0; l < 32; l++) {
+                    int q = Blocks.u8(data, qo + l);
+                    out[y + 64 * j + l] = d1 * (q & 0xF) - m1;
+                    out[y + 64 * j + 32 + l] = d2 * (q >> 4) - m2;
+                }
+            }
+        }
+    }
+}

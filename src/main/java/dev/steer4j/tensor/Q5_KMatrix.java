@@ -1,0 +1,99 @@
+package dev.steer4j.tensor;
+
+import dev.steer4j.format.gguf.GGMLType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.steer4j.tensor.Blocks.B;
+import static dev.steer4j.tensor.Blocks.F;
+import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.L;
+import static dev.steer4j.tensor.Blocks.LE;
+
+/**
+ * Q5_K weights: super-blocks of 256 values stored as IEEE half {@code d} and {@code dmin}, 12 bytes of packed 6-bit
+ * scales and mins (as Q4_K), 32 bytes {@code qh} of fifth bits and 128 bytes {@code qs} of low nibbles. Values
+ * {@code 64j + l} and {@code 64j + 32 + l} take their low four bits from the low and high nibble of
+ * {@code qs[32j + l]} and their fifth bit from bits {@code 2j} and {@code 2j + 1} of {@code qh[l]}. The value is
+ * {@code d * scale * q - dmin * min}.
+ */
+public final class Q5_KMatrix extends WeightMatrix {
+    static final int QK = 256;
+    static final int BLOCK_BYTES = 176;
+
+    public Q5_KMatrix(String name, MemorySegment data, int rows, int cols) {
+        super(name, data, rows, cols);
+        Blocks.checkCols(name, cols, QK, "Q5_K");
+        Blocks.checkSize(name, data, rows, (long) cols / QK * BLOCK_BYTES);
+    }
+
+    @Override public GGMLType type() { return GGMLType.Q5_K; }
+
+    @Override
+    public float dotRow(int row, float[] x, int xOff) {
+        if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        FloatVector accA = FloatVector.zero(F), accB = FloatVector.zero(F);
+        FloatVector accMA = FloatVector.zero(F), accMB = FloatVector.zero(F);
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Blocks.f16(data, o);
+            float dmin = Blocks.f16(data, o + 2);
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                long qo = o + 48 + 32L * j;
+                int xl = xOff + s * QK + 64 * j;
+                FloatVector sLo = FloatVector.zero(F), sHi = FloatVector.zero(F);
+                FloatVector xLo = FloatVector.zero(F), xHi = FloatVector.zero(F);
+                for (int k = 0; k < 32; k += L) {
+                    ByteVector q = ByteVector.fromMemorySegment(B, data, qo + k, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B, data, o + 16 + k, LE).lanewise(VectorOperators.LSHR, 2 * j);
+                    ByteVector lo = q.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                    FloatVector x0 = FloatVector.fromArray(F, x, xl + k);
+                    FloatVector x1 = FloatVector.fromArray(F, x, xl + 32 + k);
+                    sLo = Blocks.toFloats(lo).fma(x0, sLo);
+                    sHi = Blocks.toFloats(hi).fma(x1, sHi);
+                    xLo = xLo.add(x0);
+                    xHi = xHi.add(x1);
+                }
+                accA = sLo.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), accA);
+                accB = sHi.fma(FloatVector.broadcast(F, d * (sm2 & 0xFF)), accB);
+                accMA = xLo.fma(FloatVector.broadcast(F, dmin * (sm1 >>> 8)), accMA);
+                accMB = xHi.fma(FloatVector.broadcast(F, dmin * (sm2 >>> 8)), accMB);
+            }
+        }
+        return accA.add(accB).sub(accMA.add(accMB)).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int outOff) {
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Blocks.f16(data, o);
+            float min = Blocks.f16(data, o + 2);
+            int y = outOff + s * QK;
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                float d1 = d * (sm1 & 0xFF), m1 = min * (sm1 >>> 8);
+                float d2 = d * (sm2 & 0xFF), m2 = min * (sm2 >>> 8);
+                int u1 = 1 << (2 * j), u2 = 2 << (2 * j);
+                long qo = o + 48 + 32L * j;
+                for (int l = 0; l < 32; l++) {
+                    int q = Blocks.u8(data, qo + l);
+                    int h = Blocks.u8(data, o + 16 + l);
+                    out[y + 64 * j + l] = d1 * ((q & 0xF) + ((h & u1) != 0 ? 16 : 0)) - m1;
+                    out[y + 64 * j + 32 + l] = d2 * ((q >> 4) + ((h & u2) != 0 ? 16 : 0)) - m2;
+                }
+            }
+        }
+    }
+}
