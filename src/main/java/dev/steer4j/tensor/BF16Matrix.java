@@ -49,7 +49,7 @@ public final class BF16Matrix extends WeightMatrix {
             for (; i + L <= cols; i += L) {
                 acc0 = bf16s(data, base + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = VectorMath.sum(acc0.add(acc1));
         }
         for (; i < cols; i++) sum += bf16(data.get(I16, base + 2L * i)) * x[xOff + i];
         return sum;

@@ -58,7 +58,7 @@ public final class F16Matrix extends WeightMatrix {
             for (; i + L <= cols; i += L) {
                 acc0 = halves(data, base + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = VectorMath.sum(acc0.add(acc1));
         }
         for (; i < cols; i++) sum += Float.float16ToFloat(data.get(I16, base + 2L * i)) * x[xOff + i];
         return sum;

@@ -31,7 +31,7 @@ public final class F32Matrix extends WeightMatrix {
                 FloatVector w = FloatVector.fromMemorySegment(S, data, base + 4L * i, ByteOrder.LITTLE_ENDIAN);
                 acc = w.fma(FloatVector.fromArray(S, x, xOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = VectorMath.sum(acc);
         }
         for (; i < cols; i++) sum += data.get(LE, base + 4L * i) * x[xOff + i];
         return sum;

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I16;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
 
@@ -33,6 +34,7 @@ public final class Q4_0Matrix extends WeightMatrix {
     @Override
     public float dotRow(int row, float[] x, int xOff) {
         if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
@@ -42,16 +44,18 @@ public final class Q4_0Matrix extends WeightMatrix {
             FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
             for (int k = 0; k < QK / 2; k += L) {
                 ByteVector q = ByteVector.fromMemorySegment(B, data, o + 2 + k, LE);
-                FloatVector ql = Blocks.toFloats(q.and((byte) 0x0F).sub((byte) 8));
-                FloatVector qh = Blocks.toFloats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+                ByteVector q0 = q.and((byte) 0x0F).sub((byte) 8);
+                ByteVector q1 = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+                FloatVector ql = (FloatVector) q0.convertShape(VectorOperators.B2F, F, 0);
+                FloatVector qh = (FloatVector) q1.convertShape(VectorOperators.B2F, F, 0);
                 lo = ql.fma(FloatVector.fromArray(F, x, xb + k), lo);
                 hi = qh.fma(FloatVector.fromArray(F, x, xb + QK / 2 + k), hi);
             }
-            FloatVector d = FloatVector.broadcast(F, Blocks.f16(data, o));
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o)));
             acc0 = lo.fma(d, acc0);
             acc1 = hi.fma(d, acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc0.add(acc1));
     }
 
     @Override

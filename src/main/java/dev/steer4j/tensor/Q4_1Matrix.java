@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I16;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
 
@@ -33,6 +34,7 @@ public final class Q4_1Matrix extends WeightMatrix {
     @Override
     public float dotRow(int row, float[] x, int xOff) {
         if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
         FloatVector accQ = FloatVector.zero(F), accM = FloatVector.zero(F);
@@ -44,14 +46,16 @@ public final class Q4_1Matrix extends WeightMatrix {
                 ByteVector q = ByteVector.fromMemorySegment(B, data, o + 4 + k, LE);
                 FloatVector x0 = FloatVector.fromArray(F, x, xb + k);
                 FloatVector x1 = FloatVector.fromArray(F, x, xb + QK / 2 + k);
-                sq = Blocks.toFloats(q.and((byte) 0x0F)).fma(x0, sq);
-                sq = Blocks.toFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, sq);
+                ByteVector q0 = q.and((byte) 0x0F);
+                ByteVector q1 = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                sq = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, 0)).fma(x0, sq);
+                sq = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).fma(x1, sq);
                 sx = sx.add(x0).add(x1);
             }
-            accQ = sq.fma(FloatVector.broadcast(F, Blocks.f16(data, o)), accQ);
-            accM = sx.fma(FloatVector.broadcast(F, Blocks.f16(data, o + 2)), accM);
+            accQ = sq.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o))), accQ);
+            accM = sx.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o + 2))), accM);
         }
-        return accQ.add(accM).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(accQ.add(accM));
     }
 
     @Override

@@ -10,14 +10,16 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I16;
+import static dev.steer4j.tensor.Blocks.I32;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
 
 /**
  * Q4_K weights: super-blocks of 256 values stored as IEEE half {@code d} and {@code dmin}, 12 bytes packing eight
  * 6-bit scales and eight 6-bit mins (one per 32-value sub-block, see {@link Blocks#scaleMinK4}), and 128 bytes of
- * 4-bit quants. Each 32-byte group of quants covers 64 values: low nibbles the first sub-block, high nibbles the
- * second. The value is {@code d * scale * q - dmin * min}.
+ * 4-bit quants. Each 32-byte group {@code j} of quants covers values {@code 64j..64j+63}: low nibbles the first
+ * sub-block, high nibbles the second. The value is {@code d * scale * q - dmin * min}.
  * <p>The kernel computes, per sub-block, {@code d·scale · Σ q·x - dmin·min · Σ x}.
  */
 public final class Q4_KMatrix extends WeightMatrix {
@@ -35,37 +37,44 @@ public final class Q4_KMatrix extends WeightMatrix {
     @Override
     public float dotRow(int row, float[] x, int xOff) {
         if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
-        FloatVector accA = FloatVector.zero(F), accB = FloatVector.zero(F);
-        FloatVector accMA = FloatVector.zero(F), accMB = FloatVector.zero(F);
+        FloatVector accLo = FloatVector.zero(F), accHi = FloatVector.zero(F);
+        FloatVector accMLo = FloatVector.zero(F), accMHi = FloatVector.zero(F);
         for (int s = 0; s < nb; s++) {
             long o = base + (long) s * BLOCK_BYTES;
-            float d = Blocks.f16(data, o);
-            float dmin = Blocks.f16(data, o + 2);
+            float d = Float.float16ToFloat(data.get(I16, o));
+            float dmin = Float.float16ToFloat(data.get(I16, o + 2));
+            // the eight 6-bit scales and mins, one byte each (ggml's kmask/utmp unpacking)
+            int u0 = data.get(I32, o + 4), u1 = data.get(I32, o + 8), u2 = data.get(I32, o + 12);
+            long scales = (u0 & 0x3f3f3f3fL) | (long) ((u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4)) << 32;
+            long mins = (u1 & 0x3f3f3f3fL) | (long) (((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4)) << 32;
+            int xs = xOff + s * QK;
             for (int j = 0; j < 4; j++) {
-                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
-                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
                 long qo = o + 16 + 32L * j;
-                int xl = xOff + s * QK + 64 * j;
+                int xl = xs + 64 * j;
                 FloatVector sLo = FloatVector.zero(F), sHi = FloatVector.zero(F);
                 FloatVector xLo = FloatVector.zero(F), xHi = FloatVector.zero(F);
                 for (int k = 0; k < 32; k += L) {
                     ByteVector q = ByteVector.fromMemorySegment(B, data, qo + k, LE);
+                    ByteVector lo = q.and((byte) 0x0F);
+                    ByteVector hi = q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
                     FloatVector x0 = FloatVector.fromArray(F, x, xl + k);
                     FloatVector x1 = FloatVector.fromArray(F, x, xl + 32 + k);
-                    sLo = Blocks.toFloats(q.and((byte) 0x0F)).fma(x0, sLo);
-                    sHi = Blocks.toFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(x1, sHi);
+                    sLo = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).fma(x0, sLo);
+                    sHi = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).fma(x1, sHi);
                     xLo = xLo.add(x0);
                     xHi = xHi.add(x1);
                 }
-                accA = sLo.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), accA);
-                accB = sHi.fma(FloatVector.broadcast(F, d * (sm2 & 0xFF)), accB);
-                accMA = xLo.fma(FloatVector.broadcast(F, dmin * (sm1 >>> 8)), accMA);
-                accMB = xHi.fma(FloatVector.broadcast(F, dmin * (sm2 >>> 8)), accMB);
+                int sh = 16 * j;
+                accLo = sLo.fma(FloatVector.broadcast(F, d * (int) ((scales >>> sh) & 0xFF)), accLo);
+                accHi = sHi.fma(FloatVector.broadcast(F, d * (int) ((scales >>> (sh + 8)) & 0xFF)), accHi);
+                accMLo = xLo.fma(FloatVector.broadcast(F, dmin * (int) ((mins >>> sh) & 0xFF)), accMLo);
+                accMHi = xHi.fma(FloatVector.broadcast(F, dmin * (int) ((mins >>> (sh + 8)) & 0xFF)), accMHi);
             }
         }
-        return accA.add(accB).sub(accMA.add(accMB)).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(accLo.add(accHi).sub(accMLo.add(accMHi)));
     }
 
     @Override

@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I16;
+import static dev.steer4j.tensor.Blocks.I8;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
 
@@ -36,37 +38,41 @@ public final class Q6_KMatrix extends WeightMatrix {
     @Override
     public float dotRow(int row, float[] x, int xOff) {
         if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
         FloatVector acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F), acc4 = FloatVector.zero(F);
         for (int s = 0; s < nb; s++) {
             long o = base + (long) s * BLOCK_BYTES;
-            float d = Blocks.f16(data, o + 208);
+            float d = Float.float16ToFloat(data.get(I16, o + 208));
             for (int n = 0; n < 2; n++) {
                 long ql = o + 64L * n, qh = o + 128 + 32L * n, sc = o + 192 + 8L * n;
                 int xb = xOff + s * QK + 128 * n;
                 for (int k = 0; k < 32; k += L) {
-                    ByteVector a = ByteVector.fromMemorySegment(B, data, ql + k, LE);
-                    ByteVector b = ByteVector.fromMemorySegment(B, data, ql + 32 + k, LE);
-                    ByteVector h = ByteVector.fromMemorySegment(B, data, qh + k, LE);
-                    ByteVector q1 = a.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and((byte) 0x30)).sub((byte) 32);
-                    ByteVector q2 = b.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and((byte) 0x30)).sub((byte) 32);
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0x30)).sub((byte) 32);
-                    ByteVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
-                    int is = k >> 4;
-                    acc1 = Blocks.toFloats(q1).mul(FloatVector.fromArray(F, x, xb + k))
-                            .fma(FloatVector.broadcast(F, d * data.get(Blocks.I8, sc + is)), acc1);
-                    acc2 = Blocks.toFloats(q2).mul(FloatVector.fromArray(F, x, xb + 32 + k))
-                            .fma(FloatVector.broadcast(F, d * data.get(Blocks.I8, sc + is + 2)), acc2);
-                    acc3 = Blocks.toFloats(q3).mul(FloatVector.fromArray(F, x, xb + 64 + k))
-                            .fma(FloatVector.broadcast(F, d * data.get(Blocks.I8, sc + is + 4)), acc3);
-                    acc4 = Blocks.toFloats(q4).mul(FloatVector.fromArray(F, x, xb + 96 + k))
-                            .fma(FloatVector.broadcast(F, d * data.get(Blocks.I8, sc + is + 6)), acc4);
+                    var a = ByteVector.fromMemorySegment(B, data, ql + k, LE);
+                    var b = ByteVector.fromMemorySegment(B, data, ql + 32 + k, LE);
+                    var h = ByteVector.fromMemorySegment(B, data, qh + k, LE).reinterpretAsInts();
+                    // nibble shifts on int lanes, then byte masks (x86 has no byte-lane shifts)
+                    var q1 = a.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    var q2 = b.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    var q3 = a.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                            .or(h.reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    var q4 = b.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    long is = sc + (k >> 4);
+                    acc1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + k))
+                            .fma(FloatVector.broadcast(F, d * data.get(I8, is)), acc1);
+                    acc2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 32 + k))
+                            .fma(FloatVector.broadcast(F, d * data.get(I8, is + 2)), acc2);
+                    acc3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 64 + k))
+                            .fma(FloatVector.broadcast(F, d * data.get(I8, is + 4)), acc3);
+                    acc4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 96 + k))
+                            .fma(FloatVector.broadcast(F, d * data.get(I8, is + 6)), acc4);
                 }
             }
         }
-        return acc1.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc1.add(acc2).add(acc3.add(acc4)));
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I16;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
 
@@ -32,6 +33,7 @@ public final class Q8_0Matrix extends WeightMatrix {
     @Override
     public float dotRow(int row, float[] x, int xOff) {
         if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
@@ -41,22 +43,22 @@ public final class Q8_0Matrix extends WeightMatrix {
             int x0 = xOff + b * QK, x1 = x0 + QK;
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
             for (int k = 0; k < QK; k += L) {
-                s0 = Blocks.toFloats(ByteVector.fromMemorySegment(B, data, o0 + 2 + k, LE)).fma(FloatVector.fromArray(F, x, x0 + k), s0);
-                s1 = Blocks.toFloats(ByteVector.fromMemorySegment(B, data, o1 + 2 + k, LE)).fma(FloatVector.fromArray(F, x, x1 + k), s1);
+                s0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, x0 + k), s0);
+                s1 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, x1 + k), s1);
             }
-            acc0 = s0.fma(FloatVector.broadcast(F, Blocks.f16(data, o0)), acc0);
-            acc1 = s1.fma(FloatVector.broadcast(F, Blocks.f16(data, o1)), acc1);
+            acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o0))), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o1))), acc1);
         }
         for (; b < nb; b++) {
             long o = base + (long) b * BLOCK_BYTES;
             int xb = xOff + b * QK;
             FloatVector s = FloatVector.zero(F);
             for (int k = 0; k < QK; k += L) {
-                s = Blocks.toFloats(ByteVector.fromMemorySegment(B, data, o + 2 + k, LE)).fma(FloatVector.fromArray(F, x, xb + k), s);
+                s = ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + k), s);
             }
-            acc0 = s.fma(FloatVector.broadcast(F, Blocks.f16(data, o)), acc0);
+            acc0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o))), acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc0.add(acc1));
     }
 
     @Override

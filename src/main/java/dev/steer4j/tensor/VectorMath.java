@@ -10,6 +10,16 @@ public final class VectorMath {
 
     private VectorMath() {}
 
+    /**
+     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} may reorder float additions differently in
+     * interpreted and compiled code, which would make results depend on JIT state; this does not.
+     */
+    public static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
     /** Dot product of a[aOff..aOff+n) and b[bOff..bOff+n). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
@@ -20,7 +30,7 @@ public final class VectorMath {
             for (; i < upper; i += F.length()) {
                 acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = VectorMath.sum(acc);
         }
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
