@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 LogitsCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
+                GuardCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
