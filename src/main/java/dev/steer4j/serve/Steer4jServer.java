@@ -225,8 +225,12 @@ public final class Steer4jServer implements AutoCloseable {
         });
         r.get("/v1/guard", ctx -> json(ctx, 200, guardObject()));
         r.exception(ApiException.class, (e, ctx) -> error(ctx, e));
-        r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiException(e.getStatus(), e.getMessage(),
-                e.getStatus() == 413 ? "invalid_request_error" : "invalid_request_error", null, e.getStatus() == 413 ? "body_too_large" : "http_error")));
+        r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, switch (e.getStatus()) {
+            case 404 -> ApiException.notFound(null, "not_found", "no route for " + ctx.method() + " " + ctx.path());
+            case 405 -> new ApiException(405, "method " + ctx.method() + " is not allowed on " + ctx.path(), "invalid_request_error", null, "method_not_allowed");
+            case 413 -> new ApiException(413, "the request body is too large", "invalid_request_error", null, "body_too_large");
+            default -> new ApiException(e.getStatus(), e.getMessage(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", null, "http_error");
+        }));
         r.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, new ApiException(500, "internal error: " + rootMessage(e), "server_error", null, "internal_error"));
