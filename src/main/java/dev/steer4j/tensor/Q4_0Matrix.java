@@ -68,7 +68,11 @@ public final class Q4_0Matrix extends WeightMatrix {
             a0 = q.selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb), a0);
             a1 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb + 16), a1);
         }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector acc = a0.add(a1).add(a2.add(a3));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     /** Any FAST width: widen the nibbles to floats, sum q·x per block, scale by d; two blocks per step. */
@@ -100,7 +104,11 @@ public final class Q4_0Matrix extends WeightMatrix {
             acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o))), acc0);
             if (pair) acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o + BLOCK_BYTES))), acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        FloatVector acc = acc0.add(acc1);
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override

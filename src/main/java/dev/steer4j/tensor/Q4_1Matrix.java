@@ -68,7 +68,11 @@ public final class Q4_1Matrix extends WeightMatrix {
             a0 = q.selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb), a0);
             a1 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb + 16), a1);
         }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector acc = a0.add(a1).add(a2.add(a3));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     /** Any FAST width: per block {@code d·Σq·x + m·Σx}, widening the nibbles to floats. */
@@ -94,7 +98,11 @@ public final class Q4_1Matrix extends WeightMatrix {
             accQ = sq.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o))), accQ);
             accM = sx.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o + 2))), accM);
         }
-        return accQ.add(accM).reduceLanes(VectorOperators.ADD);
+        FloatVector acc = accQ.add(accM);
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override

@@ -85,7 +85,11 @@ public final class Q5_KMatrix extends WeightMatrix {
                 a3 = i3.selectFrom(t2, t2h).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xl + 48), a3);
             }
         }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector acc = a0.add(a1).add(a2.add(a3));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     /** Any FAST width: per sub-block {@code d·scale·Σq·x - dmin·min·Σx}, widening the quants to floats. */
@@ -131,7 +135,11 @@ public final class Q5_KMatrix extends WeightMatrix {
                 accMHi = xHi.fma(FloatVector.broadcast(F, dmin * (int) ((mins >>> (sh + 8)) & 0xFF)), accMHi);
             }
         }
-        return VectorMath.sum(accLo.add(accHi).sub(accMLo.add(accMHi)));
+        FloatVector acc = accLo.add(accHi).sub(accMLo.add(accMHi));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override

@@ -84,8 +84,11 @@ public final class Q6_KMatrix extends WeightMatrix {
                 }
             }
         }
-        return acc1.reduceLanes(VectorOperators.ADD) + acc2.reduceLanes(VectorOperators.ADD)
-                + acc3.reduceLanes(VectorOperators.ADD) + acc4.reduceLanes(VectorOperators.ADD);
+        FloatVector acc = acc1.add(acc2).add(acc3.add(acc4));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     /** Any FAST width: widen the 6-bit quants to floats, one scale per 16 values. */
@@ -124,7 +127,11 @@ public final class Q6_KMatrix extends WeightMatrix {
                 }
             }
         }
-        return VectorMath.sum(acc1.add(acc2).add(acc3.add(acc4)));
+        FloatVector acc = acc1.add(acc2).add(acc3.add(acc4));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override
