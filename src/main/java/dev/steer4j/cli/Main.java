@@ -10,12 +10,16 @@ import picocli.CommandLine.Command;
         description = "Activation engineering for the JVM: run, read, steer and guard language models.",
         subcommands = {
                 DemoCommand.class,
+                ExtractCommand.class,
                 GenerateCommand.class,
                 InspectCommand.class,
                 LogitsCommand.class,
+                CompareCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
                 SynthCommand.class,
+                ServeCommand.class,
+                GuardCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
