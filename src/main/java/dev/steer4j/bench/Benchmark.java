@@ -1,5 +1,8 @@
 package dev.steer4j.bench;
 
+import dev.steer4j.guard.Detector;
+import dev.steer4j.guard.Guard;
+import dev.steer4j.guard.GuardPolicy;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
@@ -34,18 +37,27 @@ public final class Benchmark {
         }
     }
 
-    /** One measured figure: the best and every run, in tokens per second. */
-    public record Measurement(String name, int tokens, double best, double[] runs) {}
+    /**
+     * One measured figure: the best and every run, in tokens per second, and the share of the threads' time the
+     * process got on the CPU during the best run (process CPU time ÷ (wall time × threads); well below 100 % means
+     * other processes took the cores and the figure is limited by them, not by the engine).
+     */
+    public record Measurement(String name, int tokens, double best, double[] runs, double cpuShareOfBest) {}
 
     /** Everything {@code bench} prints. */
     public record Report(String model, String architecture, String types, long fileBytes, long weightBytesPerToken,
                          int threads, String cpu, double loadMs, double firstTokenMs, double firstTokenColdMs,
                          List<Measurement> prefill, List<Measurement> decode, List<Measurement> hooks,
                          Map<String, Double> hookOverheadPercent, Double triadOneThreadGBs, Double triadGBs,
-                         Double decodeBoundTokS, Double decodePercentOfBound) {}
+                         Double decodeBoundTokS, Double decodePercentOfBound, String loadAverageBefore, String loadAverageAfter) {}
+
+    /** A run repeats its work until at least this long has passed, so that tiny models are timed over many steps. */
+    static final long MIN_RUN_NANOS = 250_000_000L;
 
     private final Options o;
     private final Consumer<String> log;
+    private final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     public Benchmark(Options options, Consumer<String> log) {
         this.o = options;
@@ -53,6 +65,7 @@ public final class Benchmark {
     }
 
     public Report run(Path modelPath) {
+        String loadBefore = loadAverage();
         ThreadPool pool = new ThreadPool(o.threads());
         long t0 = System.nanoTime();
         try (Model m = Model.load(modelPath)) {
@@ -81,25 +94,35 @@ public final class Benchmark {
             for (int n : o.prefill()) {
                 if (n > maxPrompt(m)) continue;
                 double[] runs = new double[o.repeats()];
+                double[] shares = new double[o.repeats()];
+                int[] p = prompt(rnd, n, vocab, bos);
                 for (int r = 0; r < runs.length; r++) {
-                    int[] p = prompt(rnd, n, vocab, bos);
-                    SequenceState s = new SequenceState(m, n + 1);
-                    long b = System.nanoTime();
-                    float[] logits = prefill(fp, s, p);
-                    argmax(logits, vocab);
-                    long t = System.nanoTime() - b;
-                    runs[r] = n / (t / 1e9);
-                    if (n == 128) firstTokenMs = Double.isNaN(firstTokenMs) ? ms(t) : Math.min(firstTokenMs, ms(t));
+                    Run run = new Run();
+                    do {
+                        SequenceState s = new SequenceState(m, n + 1);
+                        run.start();
+                        argmax(prefill(fp, s, p), vocab);
+                        long t = run.stop(n);
+                        if (n == 128) firstTokenMs = Double.isNaN(firstTokenMs) ? ms(t) : Math.min(firstTokenMs, ms(t));
+                    } while (run.nanos < MIN_RUN_NANOS);
+                    runs[r] = run.tokensPerSecond();
+                    shares[r] = run.cpuShare(o.threads());
                 }
-                pp.add(measurement("pp" + n, n, runs));
+                pp.add(measurement("pp" + n, n, runs, shares));
                 log.accept(line(pp.getLast()));
             }
 
             List<Measurement> tg = new ArrayList<>();
             for (int n : o.decode()) {
                 double[] runs = new double[o.repeats()];
-                for (int r = 0; r < runs.length; r++) runs[r] = decodeRun(fp, new SequenceState(m, n + 1), n, bos, vocab);
-                tg.add(measurement("tg" + n, n, runs));
+                double[] shares = new double[o.repeats()];
+                for (int r = 0; r < runs.length; r++) {
+                    Run run = new Run();
+                    do decodeRun(fp, new SequenceState(m, n + 1), n, bos, vocab, run); while (run.nanos < MIN_RUN_NANOS);
+                    runs[r] = run.tokensPerSecond();
+                    shares[r] = run.cpuShare(o.threads());
+                }
+                tg.add(measurement("tg" + n, n, runs, shares));
                 log.accept(line(tg.getLast()));
             }
 
@@ -120,7 +143,8 @@ public final class Benchmark {
             Double pct = bound == null || tg.isEmpty() ? null : 100 * tgBest / bound;
             return new Report(modelPath.getFileName().toString(), m.config().architecture().ggufName, typeSummary(m),
                     fileSize(modelPath), bytes, o.threads(), cpuName(), loadMs, firstTokenMs, coldMs, pp, tg, hooks, overhead,
-                    one == null ? null : one.gbPerSecond(), all == null ? null : all.gbPerSecond(), bound, pct);
+                    one == null ? null : one.gbPerSecond(), all == null ? null : all.gbPerSecond(), bound, pct,
+                    loadBefore, loadAverage());
         }
     }
 
@@ -135,11 +159,16 @@ public final class Benchmark {
         SteeringVector vector = SteeringVector.of(dirs, VectorMetadata.unknown());
         int mid = layers / 2;
         float[] probe = unit(rnd, dim);
-        String[] names = {"tg" + n, "tg" + n + "+steer(all layers)", "tg" + n + "+capture(1 layer)", "tg" + n + "+guard(probe, 1 layer)"};
+        String[] names = {"tg" + n, "tg" + n + "+steer(all layers)", "tg" + n + "+capture(1 layer)",
+                "tg" + n + "+probe(1 layer)", "tg" + n + "+guard(1 detector)"};
+        Guard guard = new Guard(java.util.List.of(new Detector("bench", mid, probe, 0.5, GuardPolicy.FLAG, null, null, 0, null)), m.config().name());
         int rounds = Math.max(o.repeats(), 5);
         double[][] runs = new double[names.length][rounds];
+        double[][] shares = new double[names.length][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int v = 0; v < names.length; v++) {
+                Run run = new Run();
+                do {
                 SequenceState s = new SequenceState(m, n + 1);
                 AutoCloseable handle = switch (v) {
                     case 1 -> Steering.none().add(vector, 4.0).applyTo(s);
@@ -156,35 +185,71 @@ public final class Benchmark {
                                 scores[act.position(i)] = dev.steer4j.tensor.VectorMath.dot(act.data(), act.offset(i), probe, 0, dim);
                         });
                     }
+                    case 4 -> guard.attach(s, name -> { throw new IllegalArgumentException(name); });
                     default -> null;
                 };
-                runs[v][r] = decodeRun(fp, s, n, bos, vocab);
+                decodeRun(fp, s, n, bos, vocab, run);
                 try {
                     if (handle != null) handle.close();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
+                } while (run.nanos < MIN_RUN_NANOS);
+                runs[v][r] = run.tokensPerSecond();
+                shares[v][r] = run.cpuShare(o.threads());
             }
         }
         for (int v = 0; v < names.length; v++) {
-            out.add(measurement(names[v], n, runs[v]));
+            out.add(measurement(names[v], n, runs[v], shares[v]));
             log.accept(line(out.getLast()));
         }
         double plain = out.getFirst().best();
-        overhead.put("steer", 100 * (1 - out.get(1).best() / plain));
-        overhead.put("capture", 100 * (1 - out.get(2).best() / plain));
-        overhead.put("guard", 100 * (1 - out.get(3).best() / plain));
+        String[] keys = {"steer", "capture", "probe", "guard"};
+        for (int v = 1; v < names.length; v++) overhead.put(keys[v - 1], 100 * (1 - out.get(v).best() / plain));
     }
 
-    /** Decodes n tokens one at a time from an empty cache, greedily; returns tokens per second. */
-    private static double decodeRun(ForwardPass fp, SequenceState s, int n, int first, int vocab) {
+    /** Accumulated tokens, wall time and process CPU time of one timed run. */
+    private final class Run {
+        long nanos, cpu, tokens;
+        private long t0, c0;
+
+        void start() {
+            c0 = os.getProcessCpuTime();
+            t0 = System.nanoTime();
+        }
+
+        long stop(int n) {
+            long t = System.nanoTime() - t0;
+            nanos += t;
+            cpu += os.getProcessCpuTime() - c0;
+            tokens += n;
+            return t;
+        }
+
+        double tokensPerSecond() { return tokens / (nanos / 1e9); }
+
+        double cpuShare(int threads) { return Math.min(1.0, cpu / (double) (nanos * threads)); }
+    }
+
+    /** The 1-, 5- and 15-minute load averages (Linux), or "n/a". */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "n/a";
+        }
+    }
+
+    /** Decodes n tokens one at a time from an empty cache, greedily, timed into {@code run}. */
+    private static void decodeRun(ForwardPass fp, SequenceState s, int n, int first, int vocab, Run run) {
         int[] one = {first};
-        long b = System.nanoTime();
+        run.start();
         for (int i = 0; i < n; i++) {
             float[] logits = fp.forward(s, one, false);
             one[0] = argmax(logits, vocab);
         }
-        return n / ((System.nanoTime() - b) / 1e9);
+        run.stop(n);
     }
 
     private static void decode(ForwardPass fp, SequenceState s, int n, int vocab) {
@@ -208,7 +273,7 @@ public final class Benchmark {
 
     private static int[] prompt(SplittableRandom rnd, int n, int vocab, int bos) {
         int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = rnd.nextInt(Math.min(vocab, 1000), vocab);
+        for (int i = 0; i < n; i++) p[i] = rnd.nextInt(Math.min(1000, vocab / 4), vocab);
         p[0] = bos;
         return p;
     }
@@ -231,14 +296,14 @@ public final class Benchmark {
         return best;
     }
 
-    private static Measurement measurement(String name, int tokens, double[] runs) {
-        double best = 0;
-        for (double r : runs) best = Math.max(best, r);
-        return new Measurement(name, tokens, best, runs);
+    private static Measurement measurement(String name, int tokens, double[] runs, double[] shares) {
+        int best = 0;
+        for (int i = 1; i < runs.length; i++) if (runs[i] > runs[best]) best = i;
+        return new Measurement(name, tokens, runs[best], runs, shares[best]);
     }
 
     static String line(Measurement m) {
-        StringBuilder sb = new StringBuilder(String.format("%-28s %9.2f tok/s  (runs:", m.name(), m.best()));
+        StringBuilder sb = new StringBuilder(String.format("%-28s %9.2f tok/s  (cpu share %3.0f%%; runs:", m.name(), m.best(), 100 * m.cpuShareOfBest()));
         for (double r : m.runs()) sb.append(String.format(" %.2f", r));
         return sb.append(')').toString();
     }

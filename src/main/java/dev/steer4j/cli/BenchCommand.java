@@ -70,9 +70,9 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "machine      %s, %d threads%n", r.cpu(), r.threads());
         System.out.printf(Locale.ROOT, "load         %.0f ms; first token (16-token prompt, cold JIT) %.0f ms after start; "
                 + "first token after a 128-token prompt (warm) %.0f ms%n", r.loadMs(), r.firstTokenColdMs(), r.firstTokenMs());
-        for (var m : r.prefill()) System.out.printf(Locale.ROOT, "prefill      %-28s %9.2f tok/s%n", m.name(), m.best());
-        for (var m : r.decode()) System.out.printf(Locale.ROOT, "decode       %-28s %9.2f tok/s%n", m.name(), m.best());
-        for (var m : r.hooks()) System.out.printf(Locale.ROOT, "hooks        %-28s %9.2f tok/s%n", m.name(), m.best());
+        for (var m : r.prefill()) row("prefill", m);
+        for (var m : r.decode()) row("decode", m);
+        for (var m : r.hooks()) row("hooks", m);
         for (Map.Entry<String, Double> e : r.hookOverheadPercent().entrySet())
             System.out.printf(Locale.ROOT, "overhead     %-28s %+8.1f %% of plain decode%n", e.getKey(), e.getValue());
         if (r.triadGBs() != null) {
@@ -81,5 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
                     r.decodeBoundTokS(), r.weightBytesPerToken() / 1e9, r.triadGBs(),
                     r.decode().isEmpty() ? "decode" : r.decode().getFirst().name(), r.decodePercentOfBound());
         }
+        System.out.printf(Locale.ROOT, "noise        load average %s before, %s after; cpu share = process CPU time / (wall time x threads) "
+                + "of the best run, below ~90 %% means other processes held the cores%n", r.loadAverageBefore(), r.loadAverageAfter());
+    }
+
+    private static void row(String what, dev.steer4j.bench.Benchmark.Measurement m) {
+        System.out.printf(Locale.ROOT, "%-12s %-28s %9.2f tok/s   (cpu share %3.0f %%)%n", what, m.name(), m.best(), 100 * m.cpuShareOfBest());
     }
 }

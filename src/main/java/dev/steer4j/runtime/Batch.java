@@ -10,15 +10,19 @@ import java.util.List;
 public final class Batch {
     /** One sequence's slice of the batch. */
     public static final class Entry {
-        final SequenceState sequence;
-        final int[] tokens;
-        final int from;
-        final int count;
-        final boolean allLogits;
+        SequenceState sequence;
+        int[] tokens;
+        int from;
+        int count;
+        boolean allLogits;
         int firstRow;
         int firstLogitRow;
 
         Entry(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
+            set(sequence, tokens, from, count, allLogits);
+        }
+
+        void set(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
             this.sequence = sequence;
             this.tokens = tokens;
             this.from = from;
@@ -34,6 +38,7 @@ public final class Batch {
     }
 
     private final List<Entry> entries = new ArrayList<>();
+    private Entry spare; // reused by set(), so a single-sequence step allocates nothing
 
     /** Adds tokens[from, from+count) to {@code sequence}; logits for every row or only the last. */
     public Entry add(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
@@ -46,6 +51,16 @@ public final class Batch {
 
     public Entry add(SequenceState sequence, int[] tokens, boolean allLogits) {
         return add(sequence, tokens, 0, tokens.length, allLogits);
+    }
+
+    /** Makes this batch the single entry tokens[from, from+count) of {@code sequence}, reusing its entry object. */
+    Entry set(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
+        if (count <= 0) throw new IllegalArgumentException("a batch entry needs at least one token");
+        entries.clear();
+        if (spare == null) spare = new Entry(sequence, tokens, from, count, allLogits);
+        else spare.set(sequence, tokens, from, count, allLogits);
+        entries.add(spare);
+        return spare;
     }
 
     public List<Entry> entries() { return entries; }

@@ -6,6 +6,7 @@ import dev.steer4j.model.Model;
 import dev.steer4j.model.ModelConfig;
 import dev.steer4j.tensor.ThreadPool;
 import dev.steer4j.tensor.VectorMath;
+import dev.steer4j.tensor.WeightMatrix;
 
 import java.util.List;
 
@@ -35,6 +36,8 @@ public final class ForwardPass {
     private final boolean halfSplitRope;
     private final float[] invFreq;
     private final ThreadLocal<float[]> scoreBuffers = ThreadLocal.withInitial(() -> new float[256]);
+    /** Hook points by site and layer + 1, so that running hooks allocates nothing. */
+    private final HookPoint[][] points;
 
     public ForwardPass(Model model) {
         this(model, ThreadPool.shared());
@@ -53,6 +56,9 @@ public final class ForwardPass {
             if (factors != null) f /= factors[i];
             invFreq[i] = (float) f;
         }
+        this.points = new HookPoint[HookSite.values().length][c.layers() + 1];
+        for (HookSite site : HookSite.values())
+            for (int l = -1; l < c.layers(); l++) points[site.ordinal()][l + 1] = HookPoint.of(site, site.perLayer ? Math.max(l, 0) : -1);
     }
 
     public Model model() { return model; }
@@ -64,10 +70,13 @@ public final class ForwardPass {
      * until the next call on that sequence.
      */
     public float[] forward(SequenceState seq, int[] tokens, boolean allLogits) {
-        Batch b = new Batch();
-        b.add(seq, tokens, allLogits);
         Workspace ws = seq.workspace();
-        forward(b, ws);
+        ws.single.set(seq, tokens, 0, tokens.length, allLogits);
+        try {
+            forward(ws.single, ws);
+        } finally {
+            ws.single.clear();
+        }
         return ws.logits;
     }
 
@@ -76,7 +85,8 @@ public final class ForwardPass {
         List<Batch.Entry> entries = batch.entries();
         int rows = 0;
         int logitRows = 0;
-        for (Batch.Entry e : entries) {
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
             e.sequence.reserve(e.count);
             for (int i = 0; i < e.count; i++) {
                 int t = e.tokens[e.from + i];
@@ -94,7 +104,8 @@ public final class ForwardPass {
         final int n = rows;
 
         // Token embeddings.
-        for (Batch.Entry e : entries) {
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
             for (int i = 0; i < e.count; i++) model.tokenEmbedding().dequantizeRow(e.tokens[e.from + i], ws.x, (e.firstRow + i) * dim);
         }
         hooks(HookSite.EMBED, -1, entries, ws, ws.x, dim);
@@ -105,13 +116,12 @@ public final class ForwardPass {
 
             // Attention.
             for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.attnNorm(), dim, c.rmsEps());
-            w.wq().matmul(pool, ws.xb, dim, ws.q, c.qDim(), n);
-            w.wk().matmul(pool, ws.xb, dim, ws.k, c.kvDim(), n);
-            w.wv().matmul(pool, ws.xb, dim, ws.v, c.kvDim(), n);
+            WeightMatrix.matmul(pool, ws.xb, dim, n, w.wq(), ws.q, w.wk(), ws.k, w.wv(), ws.v);
             if (w.bq() != null) addBias(ws.q, w.bq(), n);
             if (w.bk() != null) addBias(ws.k, w.bk(), n);
             if (w.bv() != null) addBias(ws.v, w.bv(), n);
-            for (Batch.Entry e : entries) {
+            for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+                Batch.Entry e = entries.get(ei);
                 int pos0 = e.sequence.position();
                 for (int i = 0; i < e.count; i++) {
                     int r = e.firstRow + i;
@@ -131,8 +141,7 @@ public final class ForwardPass {
             // MLP.
             for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.ffnNorm(), dim, c.rmsEps());
             int ffn = c.ffnDim();
-            w.ffnGate().matmul(pool, ws.xb, dim, ws.gate, ffn, n);
-            w.ffnUp().matmul(pool, ws.xb, dim, ws.up, ffn, n);
+            WeightMatrix.matmul(pool, ws.xb, dim, n, w.ffnGate(), ws.gate, w.ffnUp(), ws.up, null, null);
             VectorMath.swiglu(ws.gate, 0, ws.up, 0, n * ffn);
             w.ffnDown().matmul(pool, ws.gate, ffn, ws.delta, dim, n);
             hooks(HookSite.MLP_OUT, l, entries, ws, ws.delta, dim);
@@ -144,14 +153,18 @@ public final class ForwardPass {
         for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, model.outputNorm(), dim, c.rmsEps());
         hooks(HookSite.FINAL_NORM, -1, entries, ws, ws.xb, dim);
         int lr = 0;
-        for (Batch.Entry e : entries) {
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
             int first = e.allLogits ? e.firstRow : e.firstRow + e.count - 1;
             System.arraycopy(ws.xb, first * dim, ws.delta, lr * dim, e.logitRows() * dim);
             lr += e.logitRows();
         }
         model.output().matmul(pool, ws.delta, dim, ws.logits, c.vocabSize(), lr);
 
-        for (Batch.Entry e : entries) e.sequence.advance(e.tokens, e.from, e.count);
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
+            e.sequence.advance(e.tokens, e.from, e.count);
+        }
     }
 
     private void hooks(HookSite site, int layer, List<Batch.Entry> entries, Workspace ws, float[] buf, int width) {
@@ -160,7 +173,7 @@ public final class ForwardPass {
             Hook[] hs = e.sequence.hooks().at(site, layer);
             if (hs == null) continue;
             Activations view = ws.view;
-            HookPoint point = new HookPoint(site, layer);
+            HookPoint point = points[site.ordinal()][layer + 1];
             for (Hook h : hs) {
                 view.set(point, e.sequence, buf, e.firstRow * width, e.count, width, e.sequence.position());
                 h.apply(view);
@@ -196,13 +209,44 @@ public final class ForwardPass {
 
     /** Causal grouped-query attention of every (row, head) pair against its sequence's cache. */
     private void attention(List<Batch.Entry> entries, Workspace ws, int layer, int n) {
-        final int heads = c.heads();
-        final int hd = c.headDim();
-        final int kvDim = c.kvDim();
-        final int qDim = c.qDim();
-        final int group = heads / c.kvHeads();
-        final float scale = (float) (1.0 / Math.sqrt(hd));
-        pool.parallelFor(n * heads, (start, end) -> {
+        Attention task = ws.attention;
+        if (task == null) ws.attention = task = new Attention();
+        task.set(this, entries, ws, layer);
+        long work = 0;
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
+            work += (long) e.count * (e.sequence.position() + e.count) * c.heads() * c.headDim() * 2;
+        }
+        try {
+            pool.parallelFor(n * c.heads(), task, work);
+        } finally {
+            task.set(null, null, null, 0);
+        }
+    }
+
+    /** The attention step as a reusable job (one per workspace), so that dispatching it allocates nothing. */
+    static final class Attention implements ThreadPool.RangeBody {
+        private ForwardPass fp;
+        private List<Batch.Entry> entries;
+        private Workspace ws;
+        private int layer;
+
+        void set(ForwardPass fp, List<Batch.Entry> entries, Workspace ws, int layer) {
+            this.fp = fp;
+            this.entries = entries;
+            this.ws = ws;
+            this.layer = layer;
+        }
+
+        @Override
+        public void run(int start, int end) {
+            ModelConfig c = fp.c;
+            final int heads = c.heads();
+            final int hd = c.headDim();
+            final int kvDim = c.kvDim();
+            final int qDim = c.qDim();
+            final int group = heads / c.kvHeads();
+            final float scale = (float) (1.0 / Math.sqrt(hd));
             int ei = 0;
             for (int item = start; item < end; item++) {
                 int r = item / heads;
@@ -214,10 +258,10 @@ public final class ForwardPass {
                 float[] keys = e.sequence.keys(layer);
                 float[] values = e.sequence.values(layer);
                 int kvOff = (h / group) * hd;
-                float[] scores = scoreBuffers.get();
+                float[] scores = fp.scoreBuffers.get();
                 if (scores.length < pos + 1) {
                     scores = new float[Math.max(pos + 1, scores.length * 2)];
-                    scoreBuffers.set(scores);
+                    fp.scoreBuffers.set(scores);
                 }
                 int qOff = r * qDim + h * hd;
                 for (int t = 0; t <= pos; t++) scores[t] = VectorMath.dot(ws.q, qOff, keys, t * kvDim + kvOff, hd) * scale;
@@ -226,6 +270,6 @@ public final class ForwardPass {
                 java.util.Arrays.fill(ws.att, outOff, outOff + hd, 0f);
                 for (int t = 0; t <= pos; t++) VectorMath.axpy(scores[t], values, t * kvDim + kvOff, ws.att, outOff, hd);
             }
-        });
+        }
     }
 }

@@ -24,6 +24,10 @@ public final class Workspace {
     final float[] ropeSin;
     final float[] invFreq;
     final Activations view = new Activations();
+    /** The one-entry batch of {@link ForwardPass#forward(SequenceState, int[], boolean)}, reused every step. */
+    final Batch single = new Batch();
+    /** The attention job, reused every step. */
+    ForwardPass.Attention attention;
 
     public Workspace(ModelConfig c) {
         this.c = c;

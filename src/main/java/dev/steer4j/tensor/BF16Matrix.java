@@ -60,4 +60,12 @@ public final class BF16Matrix extends WeightMatrix {
         long base = (long) row * cols * 2;
         for (int i = 0; i < cols; i++) out[outOff + i] = bf16(data.get(I16, base + 2L * i));
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        long base = (long) row * cols * 2;
+        int i = 0;
+        if (FAST) for (; i + L <= cols; i += L) bf16s(data, base + 2L * i).intoArray(out, outOff + i);
+        for (; i < cols; i++) out[outOff + i] = bf16(data.get(I16, base + 2L * i));
+    }
 }

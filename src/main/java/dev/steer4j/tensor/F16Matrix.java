@@ -69,4 +69,12 @@ public final class F16Matrix extends WeightMatrix {
         long base = (long) row * cols * 2;
         for (int i = 0; i < cols; i++) out[outOff + i] = Float.float16ToFloat(data.get(I16, base + 2L * i));
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        long base = (long) row * cols * 2;
+        int i = 0;
+        if (FAST) for (; i + L <= cols; i += L) halves(data, base + 2L * i).intoArray(out, outOff + i);
+        for (; i < cols; i++) out[outOff + i] = Float.float16ToFloat(data.get(I16, base + 2L * i));
+    }
 }

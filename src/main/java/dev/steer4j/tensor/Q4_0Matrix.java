@@ -126,4 +126,22 @@ public final class Q4_0Matrix extends WeightMatrix {
             }
         }
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        if (!FAST) { dequantizeRow(row, out, outOff); return; }
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(I16, o));
+            int y = outOff + b * QK;
+            for (int k = 0; k < QK / 2; k += L) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, o + 2 + k, LE).convertShape(VectorOperators.B2I, I, 0);
+                ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, y + k);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, y + QK / 2 + k);
+            }
+        }
+    }
 }

@@ -121,4 +121,23 @@ public final class Q4_1Matrix extends WeightMatrix {
             }
         }
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        if (!FAST) { dequantizeRow(row, out, outOff); return; }
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(I16, o));
+            float m = Float.float16ToFloat(data.get(I16, o + 2));
+            int y = outOff + b * QK;
+            for (int k = 0; k < QK / 2; k += L) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, o + 4 + k, LE).convertShape(VectorOperators.B2I, I, 0);
+                ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(out, y + k);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(out, y + QK / 2 + k);
+            }
+        }
+    }
 }

@@ -167,4 +167,33 @@ public final class Q5_KMatrix extends WeightMatrix {
             }
         }
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        if (!FAST) { dequantizeRow(row, out, outOff); return; }
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(I16, o));
+            float min = Float.float16ToFloat(data.get(I16, o + 2));
+            int y = outOff + s * QK;
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                float d1 = d * (sm1 & 0xFF), m1 = min * (sm1 >>> 8);
+                float d2 = d * (sm2 & 0xFF), m2 = min * (sm2 >>> 8);
+                long qo = o + 48 + 32L * j;
+                for (int l = 0; l < 32; l += L) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, qo + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, o + 16 + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector lo = q.and(0x0F).or(h.lanewise(VectorOperators.LSHR, 2 * j).and(1).lanewise(VectorOperators.LSHL, 4));
+                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, 2 * j + 1).and(1).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) lo.convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(out, y + 64 * j + l);
+                    ((FloatVector) hi.convert(VectorOperators.I2F, 0)).mul(d2).sub(m2).intoArray(out, y + 64 * j + 32 + l);
+                }
+            }
+        }
+    }
 }

@@ -159,4 +159,34 @@ public final class Q6_KMatrix extends WeightMatrix {
             }
         }
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        if (!FAST) { dequantizeRow(row, out, outOff); return; }
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(I16, o + 208));
+            for (int n = 0; n < 2; n++) {
+                long ql = o + 64L * n, qh = o + 128 + 32L * n, sc = o + 192 + 8L * n;
+                int y = outOff + s * QK + 128 * n;
+                for (int l = 0; l < 32; l += L) {
+                    long is = sc + l / 16;
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, data, ql + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector q1 = a.and(0x0F).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q2 = b.and(0x0F).or(h.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(d * data.get(I8, is)).intoArray(out, y + l);
+                    ((FloatVector) q2.convert(VectorOperators.I2F, 0)).mul(d * data.get(I8, is + 2)).intoArray(out, y + 32 + l);
+                    ((FloatVector) q3.convert(VectorOperators.I2F, 0)).mul(d * data.get(I8, is + 4)).intoArray(out, y + 64 + l);
+                    ((FloatVector) q4.convert(VectorOperators.I2F, 0)).mul(d * data.get(I8, is + 6)).intoArray(out, y + 96 + l);
+                }
+            }
+        }
+    }
 }

@@ -76,4 +76,19 @@ public final class Q8_0Matrix extends WeightMatrix {
             for (int j = 0; j < QK; j++) out[y + j] = data.get(Blocks.I8, o + 2 + j) * d;
         }
     }
+
+    @Override
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        if (!FAST) { dequantizeRow(row, out, outOff); return; }
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(I16, o));
+            int y = outOff + b * QK;
+            for (int k = 0; k < QK; k += L)
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, y + k);
+        }
+    }
 }

@@ -77,30 +77,42 @@ public abstract class WeightMatrix {
         return out;
     }
 
-    /** y[yOff + r] = row(r) · x[xOff..] for every row, split across the pool. */
+    /**
+     * Writes row {@code row}, dequantised, to out[outOff..outOff+cols) with vector code: bit-identical to
+     * {@link #dequantizeRow} (the same float operations in the same order), used by the tiled matrix product.
+     */
+    public void dequantizeRowFast(int row, float[] out, int outOff) {
+        dequantizeRow(row, out, outOff);
+    }
+
+    /** y[yOff + r] = row(r) · x[xOff..] for every row, split across the pool. Allocates nothing. */
     public void matvec(ThreadPool pool, float[] x, int xOff, float[] y, int yOff) {
-        pool.parallelFor(rows, (start, end) -> {
-            for (int r = start; r < end; r++) y[yOff + r] = dotRow(r, x, xOff);
-        });
+        MatmulTask t = MatmulTask.get();
+        t.one(this, y, yOff, rows).run(pool, x, xOff, cols, 1);
     }
 
     /**
      * Matrix product for a batch: for each of the n input rows X[i] (length cols, stride xStride) writes
-     * Y[i][r] = row(r) · X[i] (stride yStride). Rows of the weight are split across threads, and each weight row is
-     * dequantised once per call and reused for every input row.
+     * Y[i][r] = row(r) · X[i] (stride yStride). One row ({@code n == 1}) uses the fused dot kernel of the storage
+     * type; more rows use the tiled product ({@link MatmulTask}): weight rows are dequantised once per call, a tile
+     * at a time, and every input row is multiplied against the tile from cache. Rows of the weight are split
+     * statically across threads. Allocates nothing.
      */
     public void matmul(ThreadPool pool, float[] x, int xStride, float[] y, int yStride, int n) {
-        if (n == 1) {
-            matvec(pool, x, 0, y, 0);
-            return;
-        }
-        pool.parallelFor(rows, (start, end) -> {
-            float[] buf = rowBuffer();
-            for (int r = start; r < end; r++) {
-                dequantizeRow(r, buf, 0);
-                for (int i = 0; i < n; i++) y[i * yStride + r] = VectorMath.dot(buf, 0, x, i * xStride, cols);
-            }
-        });
+        MatmulTask t = MatmulTask.get();
+        t.one(this, y, 0, yStride).run(pool, x, 0, xStride, n);
+    }
+
+    /**
+     * Two or three products of the same input in one parallel step (Q, K and V; gate and up): Y_k[i][r] =
+     * row_k(r) · X[i], each output with row stride {@code rows()} of its matrix. {@code c} may be null.
+     */
+    public static void matmul(ThreadPool pool, float[] x, int xStride, int n,
+                              WeightMatrix a, float[] ya, WeightMatrix b, float[] yb, WeightMatrix c, float[] yc) {
+        MatmulTask t = MatmulTask.get();
+        t.clear().with(a, ya, 0, a.rows).with(b, yb, 0, b.rows);
+        if (c != null) t.with(c, yc, 0, c.rows);
+        t.run(pool, x, 0, xStride, n);
     }
 
     private final ThreadLocal<float[]> rowBuffers = new ThreadLocal<>();

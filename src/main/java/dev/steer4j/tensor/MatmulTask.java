@@ -1,0 +1,217 @@
+package dev.steer4j.tensor;
+
+import jdk.incubator.vector.FloatVector;
+
+import java.util.Arrays;
+
+import static dev.steer4j.tensor.Blocks.F;
+import static dev.steer4j.tensor.Blocks.L;
+
+/**
+ * One matrix product (or two or three sharing their input) split over a {@link ThreadPool}: the reusable job object
+ * that keeps dispatch free of allocation. Each calling thread owns one (a lambda capturing the call's arguments would
+ * be a new object per call).
+ * <p>Work units are weight rows for a single input row (the fused dot kernel of the storage type) and tiles of
+ * {@link #TILE} weight rows for several input rows. A tile is dequantised once into a per-thread panel
+ * ({@link WeightMatrix#dequantizeRowFast}) and every group of four input rows is multiplied against it by a 4×4
+ * register-blocked kernel, so each weight is decoded once per call instead of once per input row, and each input
+ * vector load feeds four FMAs. Results are deterministic: each output is computed by one thread, in a fixed order.
+ */
+final class MatmulTask implements ThreadPool.RangeBody {
+    /** Weight rows dequantised together for the tiled product. */
+    static final int TILE = 8;
+    private static final int MAX = 3;
+
+    private static final ThreadLocal<MatmulTask> TASKS = ThreadLocal.withInitial(MatmulTask::new);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final WeightMatrix[] m = new WeightMatrix[MAX];
+    private final float[][] y = new float[MAX][];
+    private final int[] yOff = new int[MAX];
+    private final int[] yStride = new int[MAX];
+    private final int[] unitEnd = new int[MAX];
+    private int count;
+    private float[] x;
+    private int xOff, xStride, n;
+    private boolean inUse;
+
+    /** The calling thread's task (a fresh one if the thread's own is in use further up its stack). */
+    static MatmulTask get() {
+        MatmulTask t = TASKS.get();
+        return t.inUse ? new MatmulTask() : t;
+    }
+
+    MatmulTask clear() {
+        count = 0;
+        return this;
+    }
+
+    MatmulTask one(WeightMatrix w, float[] out, int outOff, int outStride) {
+        return clear().with(w, out, outOff, outStride);
+    }
+
+    MatmulTask with(WeightMatrix w, float[] out, int outOff, int outStride) {
+        if (count == MAX) throw new IllegalStateException("at most " + MAX + " matrices per step");
+        m[count] = w;
+        y[count] = out;
+        yOff[count] = outOff;
+        yStride[count] = outStride;
+        count++;
+        return this;
+    }
+
+    /** Runs the product of the registered matrices with n input rows x[xOff + i·xStride ..]. */
+    void run(ThreadPool pool, float[] x, int xOff, int xStride, int n) {
+        if (n <= 0) {
+            clear();
+            return;
+        }
+        int cols = m[0].cols;
+        for (int k = 1; k < count; k++)
+            if (m[k].cols != cols) throw new IllegalArgumentException("fused matrices differ in width: " + m[0] + ", " + m[k]);
+        this.x = x;
+        this.xOff = xOff;
+        this.xStride = xStride;
+        this.n = n;
+        int units = 0;
+        long work = 0;
+        for (int k = 0; k < count; k++) {
+            units += n == 1 ? m[k].rows : (m[k].rows + TILE - 1) / TILE;
+            unitEnd[k] = units;
+            work += (long) m[k].rows * m[k].cols * n;
+        }
+        inUse = true;
+        try {
+            pool.parallelFor(units, this, work);
+        } finally {
+            inUse = false;
+            this.x = null;
+            for (int k = 0; k < count; k++) {
+                m[k] = null;
+                y[k] = null;
+            }
+            count = 0;
+        }
+    }
+
+    @Override
+    public void run(int start, int end) {
+        for (int k = 0; k < count; k++) {
+            int u0 = k == 0 ? 0 : unitEnd[k - 1];
+            int s = Math.max(start, u0), e = Math.min(end, unitEnd[k]);
+            if (s >= e) continue;
+            WeightMatrix w = m[k];
+            if (n == 1) {
+                float[] out = y[k];
+                int off = yOff[k];
+                for (int r = s - u0, r1 = e - u0; r < r1; r++) out[off + r] = w.dotRow(r, x, xOff);
+            } else {
+                tiled(w, y[k], yOff[k], yStride[k], (s - u0) * TILE, Math.min(w.rows, (e - u0) * TILE));
+            }
+        }
+    }
+
+    /** Rows [r0, r1) of the product for every input row, a tile at a time. */
+    private void tiled(WeightMatrix w, float[] out, int outOff, int outStride, int r0, int r1) {
+        int cols = w.cols;
+        Scratch sc = SCRATCH.get();
+        float[] panel = sc.panel(TILE * cols);
+        float[] sums = sc.sums;
+        for (int r = r0; r < r1; r += TILE) {
+            int tr = Math.min(TILE, r1 - r);
+            for (int k = 0; k < tr; k++) w.dequantizeRowFast(r + k, panel, k * cols);
+            if (tr < TILE) Arrays.fill(panel, tr * cols, TILE * cols, 0f);
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                for (int h = 0; h < tr; h += 4) {
+                    kernel4x4(panel, h * cols, cols, x, xOff + i * xStride, xStride, sums);
+                    int rows = Math.min(4, tr - h);
+                    for (int b = 0; b < 4; b++) {
+                        int o = outOff + (i + b) * outStride + r + h;
+                        for (int a = 0; a < rows; a++) out[o + a] = sums[4 * a + b];
+                    }
+                }
+            }
+            for (; i < n; i++) {
+                for (int h = 0; h < tr; h += 4) {
+                    kernel4x1(panel, h * cols, cols, x, xOff + i * xStride, sums);
+                    int rows = Math.min(4, tr - h);
+                    int o = outOff + i * outStride + r + h;
+                    for (int a = 0; a < rows; a++) out[o + a] = sums[a];
+                }
+            }
+        }
+    }
+
+    /**
+     * sums[4a + b] = p[pOff + a·cols ..] · x[xOff + b·xStride ..] over cols, for a, b in 0..3: sixteen
+     * accumulators, four weight and four input loads per sixteen FMAs. Lanes are summed in a fixed order.
+     */
+    static void kernel4x4(float[] p, int pOff, int cols, float[] x, int xOff, int xStride, float[] sums) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int p0 = pOff, p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols;
+        int x0 = xOff, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+        int upper = F.loopBound(cols);
+        for (int k = 0; k < upper; k += L) {
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + k), v1 = FloatVector.fromArray(F, x, x1 + k);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + k), v3 = FloatVector.fromArray(F, x, x3 + k);
+            FloatVector w = FloatVector.fromArray(F, p, p0 + k);
+            a00 = w.fma(v0, a00); a01 = w.fma(v1, a01); a02 = w.fma(v2, a02); a03 = w.fma(v3, a03);
+            w = FloatVector.fromArray(F, p, p1 + k);
+            a10 = w.fma(v0, a10); a11 = w.fma(v1, a11); a12 = w.fma(v2, a12); a13 = w.fma(v3, a13);
+            w = FloatVector.fromArray(F, p, p2 + k);
+            a20 = w.fma(v0, a20); a21 = w.fma(v1, a21); a22 = w.fma(v2, a22); a23 = w.fma(v3, a23);
+            w = FloatVector.fromArray(F, p, p3 + k);
+            a30 = w.fma(v0, a30); a31 = w.fma(v1, a31); a32 = w.fma(v2, a32); a33 = w.fma(v3, a33);
+        }
+        float[] t = SCRATCH.get().lanes;
+        a00.intoArray(t, 0); a01.intoArray(t, L); a02.intoArray(t, 2 * L); a03.intoArray(t, 3 * L);
+        a10.intoArray(t, 4 * L); a11.intoArray(t, 5 * L); a12.intoArray(t, 6 * L); a13.intoArray(t, 7 * L);
+        a20.intoArray(t, 8 * L); a21.intoArray(t, 9 * L); a22.intoArray(t, 10 * L); a23.intoArray(t, 11 * L);
+        a30.intoArray(t, 12 * L); a31.intoArray(t, 13 * L); a32.intoArray(t, 14 * L); a33.intoArray(t, 15 * L);
+        for (int j = 0; j < 16; j++) {
+            float s = 0f;
+            for (int l = 0; l < L; l++) s += t[j * L + l];
+            int a = j >> 2, b = j & 3;
+            for (int k = upper; k < cols; k++) s += p[pOff + a * cols + k] * x[xOff + b * xStride + k];
+            sums[j] = s;
+        }
+    }
+
+    /** sums[a] = p[pOff + a·cols ..] · x[xOff ..] over cols, for a in 0..3. */
+    static void kernel4x1(float[] p, int pOff, int cols, float[] x, int xOff, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int p0 = pOff, p1 = p0 + cols, p2 = p1 + cols, p3 = p2 + cols;
+        int upper = F.loopBound(cols);
+        for (int k = 0; k < upper; k += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + k);
+            a0 = FloatVector.fromArray(F, p, p0 + k).fma(v, a0);
+            a1 = FloatVector.fromArray(F, p, p1 + k).fma(v, a1);
+            a2 = FloatVector.fromArray(F, p, p2 + k).fma(v, a2);
+            a3 = FloatVector.fromArray(F, p, p3 + k).fma(v, a3);
+        }
+        float[] t = SCRATCH.get().lanes;
+        a0.intoArray(t, 0); a1.intoArray(t, L); a2.intoArray(t, 2 * L); a3.intoArray(t, 3 * L);
+        for (int a = 0; a < 4; a++) {
+            float s = 0f;
+            for (int l = 0; l < L; l++) s += t[a * L + l];
+            for (int k = upper; k < cols; k++) s += p[pOff + a * cols + k] * x[xOff + k];
+            sums[a] = s;
+        }
+    }
+
+    /** Per-thread buffers of the tiled product. */
+    static final class Scratch {
+        private float[] panel = new float[0];
+        final float[] sums = new float[16];
+        final float[] lanes = new float[16 * L];
+
+        float[] panel(int size) {
+            if (panel.length < size) panel = new float[size];
+            return panel;
+        }
+    }
+}
