@@ -4,6 +4,7 @@ import dev.steer4j.model.Architecture;
 import dev.steer4j.model.LayerWeights;
 import dev.steer4j.model.Model;
 import dev.steer4j.model.ModelConfig;
+import dev.steer4j.tensor.ActivationMode;
 import dev.steer4j.tensor.ThreadPool;
 import dev.steer4j.tensor.VectorMath;
 import dev.steer4j.tensor.WeightMatrix;
@@ -33,6 +34,7 @@ public final class ForwardPass {
     private final Model model;
     private final ModelConfig c;
     private final ThreadPool pool;
+    private final ActivationMode activations;
     private final boolean halfSplitRope;
     private final float[] invFreq;
     private final ThreadLocal<float[]> scoreBuffers = ThreadLocal.withInitial(() -> new float[256]);
@@ -44,9 +46,18 @@ public final class ForwardPass {
     }
 
     public ForwardPass(Model model, ThreadPool pool) {
+        this(model, pool, ActivationMode.fromSystemProperty());
+    }
+
+    /**
+     * @param activations {@link ActivationMode#FLOAT} (exact float activations, the default) or
+     *                    {@link ActivationMode#INT8} (llama.cpp's int8-quantised activations for quantised weights)
+     */
+    public ForwardPass(Model model, ThreadPool pool, ActivationMode activations) {
         this.model = model;
         this.c = model.config();
         this.pool = pool;
+        this.activations = activations;
         this.halfSplitRope = c.architecture().ropeStyle == Architecture.RopeStyle.HALF_SPLIT;
         int half = c.headDim() / 2;
         this.invFreq = new float[half];
@@ -63,6 +74,7 @@ public final class ForwardPass {
 
     public Model model() { return model; }
     public ThreadPool pool() { return pool; }
+    public ActivationMode activations() { return activations; }
 
     /**
      * Appends {@code tokens} to one sequence and returns the logits: one row per token when {@code allLogits},
@@ -116,7 +128,7 @@ public final class ForwardPass {
 
             // Attention.
             for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.attnNorm(), dim, c.rmsEps());
-            WeightMatrix.matmul(pool, ws.xb, dim, n, w.wq(), ws.q, w.wk(), ws.k, w.wv(), ws.v);
+            WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.wq(), ws.q, w.wk(), ws.k, w.wv(), ws.v);
             if (w.bq() != null) addBias(ws.q, w.bq(), n);
             if (w.bk() != null) addBias(ws.k, w.bk(), n);
             if (w.bv() != null) addBias(ws.v, w.bv(), n);
@@ -133,7 +145,7 @@ public final class ForwardPass {
                 System.arraycopy(ws.v, e.firstRow * kvDim, e.sequence.values(l), pos0 * kvDim, e.count * kvDim);
             }
             attention(entries, ws, l, n);
-            w.wo().matmul(pool, ws.att, c.qDim(), ws.delta, dim, n);
+            w.wo().matmul(pool, activations, ws.att, c.qDim(), ws.delta, dim, n);
             hooks(HookSite.ATTN_OUT, l, entries, ws, ws.delta, dim);
             VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
             hooks(HookSite.RESID_MID, l, entries, ws, ws.x, dim);
@@ -141,9 +153,9 @@ public final class ForwardPass {
             // MLP.
             for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.ffnNorm(), dim, c.rmsEps());
             int ffn = c.ffnDim();
-            WeightMatrix.matmul(pool, ws.xb, dim, n, w.ffnGate(), ws.gate, w.ffnUp(), ws.up, null, null);
+            WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.ffnGate(), ws.gate, w.ffnUp(), ws.up, null, null);
             VectorMath.swiglu(ws.gate, 0, ws.up, 0, n * ffn);
-            w.ffnDown().matmul(pool, ws.gate, ffn, ws.delta, dim, n);
+            w.ffnDown().matmul(pool, activations, ws.gate, ffn, ws.delta, dim, n);
             hooks(HookSite.MLP_OUT, l, entries, ws, ws.delta, dim);
             VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
             hooks(HookSite.RESID_POST, l, entries, ws, ws.x, dim);
@@ -159,7 +171,7 @@ public final class ForwardPass {
             System.arraycopy(ws.xb, first * dim, ws.delta, lr * dim, e.logitRows() * dim);
             lr += e.logitRows();
         }
-        model.output().matmul(pool, ws.delta, dim, ws.logits, c.vocabSize(), lr);
+        model.output().matmul(pool, activations, ws.delta, dim, ws.logits, c.vocabSize(), lr);
 
         for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
             Batch.Entry e = entries.get(ei);

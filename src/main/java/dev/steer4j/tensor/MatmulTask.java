@@ -34,6 +34,10 @@ final class MatmulTask implements ThreadPool.RangeBody {
     private float[] x;
     private int xOff, xStride, n;
     private boolean inUse;
+    private ActivationMode mode = ActivationMode.FLOAT;
+    /** Quantised activations by kind, for the current call (int8 mode). */
+    private final Q8Activations[] q8 = new Q8Activations[Q8Activations.Kind.values().length];
+    private final Q8Activations[] q8Of = new Q8Activations[MAX];
 
     /** The calling thread's task (a fresh one if the thread's own is in use further up its stack). */
     static MatmulTask get() {
@@ -61,7 +65,7 @@ final class MatmulTask implements ThreadPool.RangeBody {
     }
 
     /** Runs the product of the registered matrices with n input rows x[xOff + i·xStride ..]. */
-    void run(ThreadPool pool, float[] x, int xOff, int xStride, int n) {
+    void run(ThreadPool pool, ActivationMode mode, float[] x, int xOff, int xStride, int n) {
         if (n <= 0) {
             clear();
             return;
@@ -73,6 +77,24 @@ final class MatmulTask implements ThreadPool.RangeBody {
         this.xOff = xOff;
         this.xStride = xStride;
         this.n = n;
+        this.mode = mode;
+        if (mode == ActivationMode.INT8) {
+            int done = 0; // bit per kind quantised in this call
+            for (int k = 0; k < count; k++) {
+                Q8Activations.Kind kind = m[k].int8Kind();
+                if (kind == null) {
+                    q8Of[k] = null;
+                    continue;
+                }
+                Q8Activations a = q8[kind.ordinal()];
+                if (a == null) q8[kind.ordinal()] = a = new Q8Activations();
+                if ((done & (1 << kind.ordinal())) == 0) {
+                    a.quantize(kind, x, xOff, xStride, n, cols);
+                    done |= 1 << kind.ordinal();
+                }
+                q8Of[k] = a;
+            }
+        }
         int units = 0;
         long work = 0;
         for (int k = 0; k < count; k++) {
@@ -89,6 +111,7 @@ final class MatmulTask implements ThreadPool.RangeBody {
             for (int k = 0; k < count; k++) {
                 m[k] = null;
                 y[k] = null;
+                q8Of[k] = null;
             }
             count = 0;
         }
@@ -101,7 +124,14 @@ final class MatmulTask implements ThreadPool.RangeBody {
             int s = Math.max(start, u0), e = Math.min(end, unitEnd[k]);
             if (s >= e) continue;
             WeightMatrix w = m[k];
-            if (n == 1) {
+            Q8Activations a = mode == ActivationMode.INT8 ? q8Of[k] : null;
+            if (a != null) {
+                float[] out = y[k];
+                int off = yOff[k], stride = yStride[k];
+                int per = n == 1 ? 1 : TILE;
+                for (int r = (s - u0) * per, r1 = Math.min(w.rows, (e - u0) * per); r < r1; r++)
+                    for (int i = 0; i < n; i++) out[off + i * stride + r] = w.dotRowQ8(r, a, i);
+            } else if (n == 1) {
                 float[] out = y[k];
                 int off = yOff[k];
                 for (int r = s - u0, r1 = e - u0; r < r1; r++) out[off + r] = w.dotRow(r, x, xOff);

@@ -144,4 +144,35 @@ public final class Q4_0Matrix extends WeightMatrix {
             }
         }
     }
+
+    @Override public Q8Activations.Kind int8Kind() { return Q8Activations.Kind.Q8_0; }
+
+    /** Σ_b half(d_w)·d_x · Σ (q_w − 8)·q_x, the sums in int lanes (llama.cpp's vec_dot_q4_0_q8_0). */
+    @Override
+    public float dotRowQ8(int row, Q8Activations a, int i) {
+        if (!FAST) return WeightMatrixSupport.dotQ8ViaFloats(this, row, a, i);
+        final MemorySegment data = this.data;
+        final byte[] xq = a.q;
+        final float[] xd = a.d;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        int xo = i * cols, bo = i * nb;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            int xb = xo + b * QK;
+            IntVector s = IntVector.zero(I);
+            for (int k = 0; k < QK / 2; k += L) {
+                IntVector w = (IntVector) ByteVector.fromMemorySegment(B, data, o + 2 + k, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector x0 = (IntVector) ByteVector.fromArray(B, xq, xb + k).convertShape(VectorOperators.B2I, I, 0);
+                IntVector x1 = (IntVector) ByteVector.fromArray(B, xq, xb + QK / 2 + k).convertShape(VectorOperators.B2I, I, 0);
+                s = s.add(w.and(0x0F).sub(8).mul(x0)).add(w.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).mul(x1));
+            }
+            float d = Float.float16ToFloat(data.get(I16, o)) * xd[bo + b];
+            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) sum += acc.lane(l);
+        return sum;
+    }
 }

@@ -174,4 +174,49 @@ public final class Q4_KMatrix extends WeightMatrix {
             }
         }
     }
+
+    @Override public Q8Activations.Kind int8Kind() { return Q8Activations.Kind.Q8_K; }
+
+    /**
+     * Σ_superblocks (d_x·half(d)·Σ_j sc_j·Σ q_w·q_x − d_x·half(dmin)·Σ_j m_j·bsum_j), the sums in int lanes
+     * (llama.cpp's vec_dot_q4_K_q8_K).
+     */
+    @Override
+    public float dotRowQ8(int row, Q8Activations a, int i) {
+        if (!FAST) return WeightMatrixSupport.dotQ8ViaFloats(this, row, a, i);
+        final MemorySegment data = this.data;
+        final byte[] xq = a.q;
+        final int[] bs = a.bsums;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        int xo = i * cols, bo = i * nb;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0f;
+        for (int sb = 0; sb < nb; sb++) {
+            long o = base + (long) sb * BLOCK_BYTES;
+            int xs = xo + sb * QK, g = xs / 16;
+            IntVector isum = IntVector.zero(I);
+            int summs = 0;
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                long qo = o + 16 + 32L * j;
+                int xl = xs + 64 * j;
+                IntVector s1 = IntVector.zero(I), s2 = IntVector.zero(I);
+                for (int l = 0; l < 32; l += L) {
+                    IntVector w = (IntVector) ByteVector.fromMemorySegment(B, data, qo + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    s1 = s1.add(w.and(0x0F).mul((IntVector) ByteVector.fromArray(B, xq, xl + l).convertShape(VectorOperators.B2I, I, 0)));
+                    s2 = s2.add(w.lanewise(VectorOperators.LSHR, 4).and(0x0F).mul((IntVector) ByteVector.fromArray(B, xq, xl + 32 + l).convertShape(VectorOperators.B2I, I, 0)));
+                }
+                isum = isum.add(s1.mul(sm1 & 0xFF)).add(s2.mul(sm2 & 0xFF));
+                summs += (sm1 >>> 8) * (bs[g + 4 * j] + bs[g + 4 * j + 1]) + (sm2 >>> 8) * (bs[g + 4 * j + 2] + bs[g + 4 * j + 3]);
+            }
+            float dx = a.d[bo + sb];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dx * Float.float16ToFloat(data.get(I16, o))), acc);
+            mins += dx * Float.float16ToFloat(data.get(I16, o + 2)) * summs;
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) sum += acc.lane(l);
+        return sum - mins;
+    }
 }

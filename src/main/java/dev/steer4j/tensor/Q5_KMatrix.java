@@ -196,4 +196,49 @@ public final class Q5_KMatrix extends WeightMatrix {
             }
         }
     }
+
+    @Override public Q8Activations.Kind int8Kind() { return Q8Activations.Kind.Q8_K; }
+
+    /** As Q4_K's int8 kernel, with the fifth bit from qh (llama.cpp's vec_dot_q5_K_q8_K). */
+    @Override
+    public float dotRowQ8(int row, Q8Activations a, int i) {
+        if (!FAST) return WeightMatrixSupport.dotQ8ViaFloats(this, row, a, i);
+        final MemorySegment data = this.data;
+        final byte[] xq = a.q;
+        final int[] bs = a.bsums;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        int xo = i * cols, bo = i * nb;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0f;
+        for (int sb = 0; sb < nb; sb++) {
+            long o = base + (long) sb * BLOCK_BYTES;
+            int xs = xo + sb * QK, g = xs / 16;
+            IntVector isum = IntVector.zero(I);
+            int summs = 0;
+            for (int j = 0; j < 4; j++) {
+                int sm1 = Blocks.scaleMinK4(data, o + 4, 2 * j);
+                int sm2 = Blocks.scaleMinK4(data, o + 4, 2 * j + 1);
+                long qo = o + 48 + 32L * j;
+                int xl = xs + 64 * j;
+                IntVector s1 = IntVector.zero(I), s2 = IntVector.zero(I);
+                for (int l = 0; l < 32; l += L) {
+                    IntVector w = (IntVector) ByteVector.fromMemorySegment(B, data, qo + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, o + 16 + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector lo = w.and(0x0F).or(h.lanewise(VectorOperators.LSHR, 2 * j).and(1).lanewise(VectorOperators.LSHL, 4));
+                    IntVector hi = w.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, 2 * j + 1).and(1).lanewise(VectorOperators.LSHL, 4));
+                    s1 = s1.add(lo.mul((IntVector) ByteVector.fromArray(B, xq, xl + l).convertShape(VectorOperators.B2I, I, 0)));
+                    s2 = s2.add(hi.mul((IntVector) ByteVector.fromArray(B, xq, xl + 32 + l).convertShape(VectorOperators.B2I, I, 0)));
+                }
+                isum = isum.add(s1.mul(sm1 & 0xFF)).add(s2.mul(sm2 & 0xFF));
+                summs += (sm1 >>> 8) * (bs[g + 4 * j] + bs[g + 4 * j + 1]) + (sm2 >>> 8) * (bs[g + 4 * j + 2] + bs[g + 4 * j + 3]);
+            }
+            float dx = a.d[bo + sb];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dx * Float.float16ToFloat(data.get(I16, o))), acc);
+            mins += dx * Float.float16ToFloat(data.get(I16, o + 2)) * summs;
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) sum += acc.lane(l);
+        return sum - mins;
+    }
 }

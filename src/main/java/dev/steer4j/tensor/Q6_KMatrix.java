@@ -189,4 +189,45 @@ public final class Q6_KMatrix extends WeightMatrix {
             }
         }
     }
+
+    @Override public Q8Activations.Kind int8Kind() { return Q8Activations.Kind.Q8_K; }
+
+    /** Σ_superblocks d_x·half(d) · Σ_groups sc_g · Σ (q_w − 32)·q_x, the sums in int lanes (llama.cpp's vec_dot_q6_K_q8_K). */
+    @Override
+    public float dotRowQ8(int row, Q8Activations a, int i) {
+        if (!FAST) return WeightMatrixSupport.dotQ8ViaFloats(this, row, a, i);
+        final MemorySegment data = this.data;
+        final byte[] xq = a.q;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        int xo = i * cols, bo = i * nb;
+        FloatVector acc = FloatVector.zero(F);
+        for (int sb = 0; sb < nb; sb++) {
+            long o = base + (long) sb * BLOCK_BYTES;
+            IntVector isum = IntVector.zero(I);
+            for (int n = 0; n < 2; n++) {
+                long ql = o + 64L * n, qh = o + 128 + 32L * n, sc = o + 192 + 8L * n;
+                int xb = xo + sb * QK + 128 * n;
+                for (int l = 0; l < 32; l += L) {
+                    long is = sc + l / 16;
+                    IntVector va = (IntVector) ByteVector.fromMemorySegment(B, data, ql + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector vb = (IntVector) ByteVector.fromMemorySegment(B, data, ql + 32 + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, qh + l, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector q1 = va.and(0x0F).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q2 = vb.and(0x0F).or(h.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q3 = va.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    IntVector q4 = vb.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                    isum = isum.add(q1.mul((IntVector) ByteVector.fromArray(B, xq, xb + l).convertShape(VectorOperators.B2I, I, 0)).mul(data.get(I8, is)))
+                            .add(q2.mul((IntVector) ByteVector.fromArray(B, xq, xb + 32 + l).convertShape(VectorOperators.B2I, I, 0)).mul(data.get(I8, is + 2)))
+                            .add(q3.mul((IntVector) ByteVector.fromArray(B, xq, xb + 64 + l).convertShape(VectorOperators.B2I, I, 0)).mul(data.get(I8, is + 4)))
+                            .add(q4.mul((IntVector) ByteVector.fromArray(B, xq, xb + 96 + l).convertShape(VectorOperators.B2I, I, 0)).mul(data.get(I8, is + 6)));
+                }
+            }
+            float d = a.d[bo + sb] * Float.float16ToFloat(data.get(I16, o + 208));
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) sum += acc.lane(l);
+        return sum;
+    }
 }

@@ -3,6 +3,7 @@ package dev.steer4j.tensor;
 import dev.steer4j.format.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -10,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I;
 import static dev.steer4j.tensor.Blocks.I16;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
@@ -90,5 +92,34 @@ public final class Q8_0Matrix extends WeightMatrix {
             for (int k = 0; k < QK; k += L)
                 ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, y + k);
         }
+    }
+
+    @Override public Q8Activations.Kind int8Kind() { return Q8Activations.Kind.Q8_0; }
+
+    /** Σ_b half(d_w)·d_x · Σ q_w·q_x, the sums in int lanes (llama.cpp's vec_dot_q8_0_q8_0). */
+    @Override
+    public float dotRowQ8(int row, Q8Activations a, int i) {
+        if (!FAST) return WeightMatrixSupport.dotQ8ViaFloats(this, row, a, i);
+        final MemorySegment data = this.data;
+        final byte[] xq = a.q;
+        final float[] xd = a.d;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        int xo = i * cols, bo = i * nb;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long o = base + (long) b * BLOCK_BYTES;
+            int xb = xo + b * QK;
+            IntVector s = IntVector.zero(I);
+            for (int k = 0; k < QK; k += L) {
+                IntVector w = (IntVector) ByteVector.fromMemorySegment(B, data, o + 2 + k, LE).convertShape(VectorOperators.B2I, I, 0);
+                s = s.add(w.mul((IntVector) ByteVector.fromArray(B, xq, xb + k).convertShape(VectorOperators.B2I, I, 0)));
+            }
+            float d = Float.float16ToFloat(data.get(I16, o)) * xd[bo + b];
+            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) sum += acc.lane(l);
+        return sum;
     }
 }

@@ -85,10 +85,24 @@ public abstract class WeightMatrix {
         dequantizeRow(row, out, outOff);
     }
 
+    /**
+     * The int8 block format this type multiplies in {@link ActivationMode#INT8} (llama.cpp's {@code vec_dot_type}),
+     * or null for float types, which always multiply float activations exactly.
+     */
+    public Q8Activations.Kind int8Kind() { return null; }
+
+    /**
+     * Dot product of row {@code row} with activation row {@code i} of {@code a}, quantised to {@link #int8Kind()}:
+     * exact integer sums per block, each scaled once by the weight and activation scales.
+     */
+    public float dotRowQ8(int row, Q8Activations a, int i) {
+        throw new UnsupportedOperationException(type() + " has no int8 kernel");
+    }
+
     /** y[yOff + r] = row(r) · x[xOff..] for every row, split across the pool. Allocates nothing. */
     public void matvec(ThreadPool pool, float[] x, int xOff, float[] y, int yOff) {
         MatmulTask t = MatmulTask.get();
-        t.one(this, y, yOff, rows).run(pool, x, xOff, cols, 1);
+        t.one(this, y, yOff, rows).run(pool, ActivationMode.FLOAT, x, xOff, cols, 1);
     }
 
     /**
@@ -99,20 +113,25 @@ public abstract class WeightMatrix {
      * statically across threads. Allocates nothing.
      */
     public void matmul(ThreadPool pool, float[] x, int xStride, float[] y, int yStride, int n) {
+        matmul(pool, ActivationMode.FLOAT, x, xStride, y, yStride, n);
+    }
+
+    /** {@link #matmul(ThreadPool, float[], int, float[], int, int)} with the given activation handling. */
+    public void matmul(ThreadPool pool, ActivationMode mode, float[] x, int xStride, float[] y, int yStride, int n) {
         MatmulTask t = MatmulTask.get();
-        t.one(this, y, 0, yStride).run(pool, x, 0, xStride, n);
+        t.one(this, y, 0, yStride).run(pool, mode, x, 0, xStride, n);
     }
 
     /**
      * Two or three products of the same input in one parallel step (Q, K and V; gate and up): Y_k[i][r] =
      * row_k(r) · X[i], each output with row stride {@code rows()} of its matrix. {@code c} may be null.
      */
-    public static void matmul(ThreadPool pool, float[] x, int xStride, int n,
+    public static void matmul(ThreadPool pool, ActivationMode mode, float[] x, int xStride, int n,
                               WeightMatrix a, float[] ya, WeightMatrix b, float[] yb, WeightMatrix c, float[] yc) {
         MatmulTask t = MatmulTask.get();
         t.clear().with(a, ya, 0, a.rows).with(b, yb, 0, b.rows);
         if (c != null) t.with(c, yc, 0, c.rows);
-        t.run(pool, x, 0, xStride, n);
+        t.run(pool, mode, x, 0, xStride, n);
     }
 
     private final ThreadLocal<float[]> rowBuffers = new ThreadLocal<>();
