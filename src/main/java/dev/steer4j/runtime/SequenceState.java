@@ -88,6 +88,8 @@ public final class SequenceState {
             values[l] = values[l] == null ? new float[newCapacity * kvDim] : Arrays.copyOf(values[l], newCapacity * kvDim);
         }
         capacity = newCapacity;
+        // the token history grows with the cache, so a decode step within the cache's capacity allocates nothing
+        if (tokens.length < newCapacity) tokens = Arrays.copyOf(tokens, newCapacity);
     }
 
     Workspace workspace() {

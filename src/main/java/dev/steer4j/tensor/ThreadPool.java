@@ -67,6 +67,13 @@ public final class ThreadPool {
 
     public int threads() { return threads; }
 
+    /** The ids of the worker threads (the caller is the pool's remaining thread), for diagnostics. */
+    public long[] workerThreadIds() {
+        long[] ids = new long[workers.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = workers[i].threadId();
+        return ids;
+    }
+
     /** Runs {@code body} over [0, n) split into equal static chunks, one per thread. */
     public void parallelFor(int n, RangeBody body) {
         parallelFor(n, body, Long.MAX_VALUE);

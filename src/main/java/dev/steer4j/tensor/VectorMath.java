@@ -1,7 +1,9 @@
 package dev.steer4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels over float arrays: the activation-side arithmetic of the forward pass. */
@@ -10,51 +12,58 @@ public final class VectorMath {
 
     private VectorMath() {}
 
+    private static final int L = F.length();
+    private static final VectorShuffle<Float> SWAP8 = L > 8 ? VectorShuffle.fromOp(F, i -> i ^ 8) : null;
+    private static final VectorShuffle<Float> SWAP4 = L > 4 ? VectorShuffle.fromOp(F, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> SWAP2 = L > 2 ? VectorShuffle.fromOp(F, i -> i ^ 2) : null;
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+
     /**
-     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} may reorder float additions differently in
-     * interpreted and compiled code, which would make results depend on JIT state; this does not.
+     * Sum of the lanes in a fixed order: a pairwise tree (lane i with lane i ^ L/2, then i ^ L/4, ...), written as
+     * explicit vector operations. {@code reduceLanes(ADD)} may order the additions differently in interpreted and
+     * compiled code, which would make results depend on JIT state; this does not. Unlike a loop over
+     * {@code lane(i)}, it needs no constant lane index, so it never falls back to boxed vectors.
      */
     public static float sum(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < v.length(); i++) s += v.lane(i);
-        return s;
+        if (L > 8) v = v.add(v.rearrange(SWAP8));
+        if (L > 4) v = v.add(v.rearrange(SWAP4));
+        if (L > 2) v = v.add(v.rearrange(SWAP2));
+        if (L > 1) v = v.add(v.rearrange(SWAP1));
+        return v.lane(0);
     }
+
+    /*
+     * The loops below cover [0, n) in whole vectors and mask the last one, instead of a vector loop plus a scalar
+     * tail: the same vector code runs for every n. A loop that never ran while C2 profiled it (say, attention over
+     * head_dim 8 < 16 lanes with the bundled model) is compiled without its Vector API intrinsics, and then boxes a
+     * vector per operation, forever, once a model with wider heads uses it.
+     */
 
     /** Dot product of a[aOff..aOff+n) and b[bOff..bOff+n). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
-        float sum = 0f;
-        if (n >= F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            int upper = F.loopBound(n);
-            for (; i < upper; i += F.length()) {
-                acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-            }
-            sum = VectorMath.sum(acc);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            acc = FloatVector.fromArray(F, a, aOff + i, m).fma(FloatVector.fromArray(F, b, bOff + i, m), acc);
         }
-        for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
-        return sum;
+        return sum(acc);
     }
 
-    /** y[yOff..] += alpha * x[xOff..] over n elements. */
+    /** y[yOff..] += alpha * x[xOff..] over n elements (one fused multiply-add per element). */
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        int upper = F.loopBound(n);
         FloatVector va = FloatVector.broadcast(F, alpha);
-        for (; i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).fma(va, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector.fromArray(F, x, xOff + i, m).fma(va, FloatVector.fromArray(F, y, yOff + i, m)).intoArray(y, yOff + i, m);
         }
-        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 
     /** y[yOff..] += x[xOff..] over n elements. */
     public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += F.length()) {
-            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector.fromArray(F, y, yOff + i, m).add(FloatVector.fromArray(F, x, xOff + i, m)).intoArray(y, yOff + i, m);
         }
-        for (; i < n; i++) y[yOff + i] += x[xOff + i];
     }
 
     /** Sum of squares of x[off..off+n). */
