@@ -1,0 +1,15 @@
+package dev.steer4j.tokenizer;
+
+/**
+ * A tokenizer could not be built (missing or inconsistent metadata, unsupported model) or could not encode a text.
+ * Messages name the metadata key and the problem.
+ */
+public class TokenizerException extends RuntimeException {
+    public TokenizerException(String message) {
+        super(message);
+    }
+
+    public TokenizerException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
