@@ -15,6 +15,13 @@ import picocli.CommandLine.Command;
                 LogitsCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
+                SweepCommand.class,
+                ReadCommand.class,
+                LensCommand.class,
+                CosineCommand.class,
+                PatchCommand.class,
+                DetectCommand.class,
+                CaptureCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

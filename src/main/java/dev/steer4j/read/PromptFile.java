@@ -140,7 +140,7 @@ public final class PromptFile {
                     JsonNode n;
                     try {
                         n = JSON.readTree(s);
-                    } catch (IOException e) {
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                         throw new IllegalArgumentException(loc + ": invalid JSON: " + e.getOriginalMessage());
                     }
                     text = textOf(n, loc);
