@@ -5,6 +5,7 @@ import dev.steer4j.runtime.ActivationCache;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.SequenceState;
+import dev.steer4j.steer.Steering;
 import dev.steer4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
         description = "Print the activations at a hook point for every prompt position (--json: {\"tokens\", \"hook\", \"values\"}).")
 public final class ActivationsCommand implements Callable<Integer> {
     @Mixin ModelOption model;
+    @Mixin SteeringOptions steering;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
     String prompt;
@@ -37,7 +39,12 @@ public final class ActivationsCommand implements Callable<Integer> {
             Tokenizer tok = m.tokenizer();
             int[] tokens = tok.encode(prompt);
             SequenceState seq = new SequenceState(m);
-            ActivationCache cache = ActivationCache.run(new ForwardPass(m), seq, tokens, List.of(point), false);
+            Steering.Applied applied = steering.build(m).applyTo(seq);
+            ActivationCache cache;
+            try (applied) {
+                cache = ActivationCache.run(new ForwardPass(m), seq, tokens, List.of(point), false);
+            }
+            SteeringOptions.report(applied, System.err);
             float[][] rows = cache.get(point);
             if (json) {
                 try (JsonOut out = JsonOut.stdout()) {

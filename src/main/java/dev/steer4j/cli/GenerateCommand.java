@@ -4,6 +4,7 @@ import dev.steer4j.model.Model;
 import dev.steer4j.runtime.GenerationResult;
 import dev.steer4j.runtime.Generator;
 import dev.steer4j.runtime.SequenceState;
+import dev.steer4j.steer.Steering;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin SamplingOptions sampling;
+    @Mixin SteeringOptions steering;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
     String prompt;
@@ -34,13 +36,18 @@ public final class GenerateCommand implements Callable<Integer> {
         try (Model m = model.load()) {
             Generator g = new Generator(m);
             SequenceState seq = new SequenceState(m);
+            Steering.Applied applied = steering.build(m).applyTo(seq);
             if (echo) out.print(prompt);
-            GenerationResult r = g.generate(seq, m.tokenizer().encode(prompt), sampling.config(), (tok, text) -> {
-                out.print(text);
-                out.flush();
-                return true;
-            });
+            GenerationResult r;
+            try (applied) {
+                r = g.generate(seq, m.tokenizer().encode(prompt), sampling.config(), (tok, text) -> {
+                    out.print(text);
+                    out.flush();
+                    return true;
+                });
+            }
             out.println();
+            SteeringOptions.report(applied, System.err);
             if (stats) {
                 System.err.printf("prompt %d tokens, %.1f tok/s; generated %d tokens, %.1f tok/s; finish: %s%n",
                         r.promptTokens().length, r.prefillTokensPerSecond(), r.tokens().length, r.decodeTokensPerSecond(),

@@ -4,6 +4,7 @@ import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ActivationCache;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.SequenceState;
+import dev.steer4j.steer.Steering;
 import dev.steer4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
         description = "Print the logits at every prompt position (--json: {\"tokens\":[...], \"logits\":[[...]...]}).")
 public final class LogitsCommand implements Callable<Integer> {
     @Mixin ModelOption model;
+    @Mixin SteeringOptions steering;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
     String prompt;
@@ -33,7 +35,12 @@ public final class LogitsCommand implements Callable<Integer> {
             Tokenizer tok = m.tokenizer();
             int[] tokens = tok.encode(prompt);
             SequenceState seq = new SequenceState(m);
-            ActivationCache cache = ActivationCache.run(new ForwardPass(m), seq, tokens, List.of(), true);
+            Steering.Applied applied = steering.build(m).applyTo(seq);
+            ActivationCache cache;
+            try (applied) {
+                cache = ActivationCache.run(new ForwardPass(m), seq, tokens, List.of(), true);
+            }
+            SteeringOptions.report(applied, System.err);
             int vocab = m.config().vocabSize();
             if (json) {
                 try (JsonOut out = JsonOut.stdout()) {

@@ -10,9 +10,11 @@ import picocli.CommandLine.Command;
         description = "Activation engineering for the JVM: run, read, steer and guard language models.",
         subcommands = {
                 DemoCommand.class,
+                ExtractCommand.class,
                 GenerateCommand.class,
                 InspectCommand.class,
                 LogitsCommand.class,
+                CompareCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
                 SweepCommand.class,
@@ -22,6 +24,8 @@ import picocli.CommandLine.Command;
                 PatchCommand.class,
                 DetectCommand.class,
                 CaptureCommand.class,
+                ServeCommand.class,
+                GuardCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * <li>{@link #CHAT}: the model's own chat template ({@code tokenizer.chat_template}, rendered by Jinjava with Hugging
  *     Face's conventions) with the question as the user turn and the assistant turn opened;</li>
  * <li>{@link #PLAIN}: for models without a template. A multiple-choice item (its answers are choice labels such as
- *     {@code (A)}) becomes {@code "<question>\n\nAnswer:"}; any other item is a continuation, so the question is used
+ *     {@code (A)}) becomes {@code "<question>\n\nAnswer: "}; any other item is a continuation, so the question is used
  *     as it is;</li>
  * <li>{@link #RAW}: the question as it is;</li>
  * <li>{@link #AUTO}: {@link #CHAT} when the model has a template, else {@link #PLAIN}.</li>
@@ -60,7 +60,7 @@ public enum PromptFormat {
     public String prompt(Tokenizer tok, String question, String answerA, String answerB) {
         return switch (resolve(tok)) {
             case CHAT -> chat(tok, question);
-            case PLAIN -> isChoice(answerA, answerB) ? question + "\n\nAnswer:" : question;
+            case PLAIN -> isChoice(answerA, answerB) ? question + "\n\nAnswer: " : question;
             case RAW -> question;
             case AUTO -> throw new AssertionError();
         };

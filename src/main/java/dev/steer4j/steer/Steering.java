@@ -167,7 +167,8 @@ public final class Steering {
         return u;
     }
 
-    static String modelName(Model m) {
+    /** The model's general.name, or its file name. */
+    public static String modelName(Model m) {
         String n = m.config().name();
         if (n == null || n.isBlank()) n = m.file() != null && m.file().path() != null ? String.valueOf(m.file().path().getFileName()) : "model";
         return n;

@@ -46,6 +46,15 @@ final class ByteLevel {
      * vocabularies) is passed through as its own UTF-8, where llama.cpp would print an {@code [UNK_BYTE_...]} marker.
      */
     static byte[] decode(String tokenText) {
+        int len = tokenText.length();
+        byte[] fast = new byte[len];
+        int i0 = 0;
+        for (; i0 < len; i0++) {
+            int b = decode(tokenText.charAt(i0));
+            if (b < 0) break;
+            fast[i0] = (byte) b;
+        }
+        if (i0 == len) return fast;
         ByteArrayOutputStream out = new ByteArrayOutputStream(tokenText.length());
         for (int i = 0; i < tokenText.length(); ) {
             int cp = tokenText.codePointAt(i);

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -42,13 +41,12 @@ final class HuggingFaceTokenizerLoader {
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject() || vocabNode.isEmpty()) throw new TokenizerException(where + ": model.vocab is missing or empty");
         int n = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) n = Math.max(n, it.next().getValue().asInt() + 1);
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) n = Math.max(n, e.getValue().asInt() + 1);
         for (JsonNode t : root.path("added_tokens")) n = Math.max(n, t.path("id").asInt() + 1);
         String[] text = new String[n];
         int[] attr = new int[n];
         boolean byteFallback = model.path("byte_fallback").asBoolean(false);
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             int id = e.getValue().asInt();
             if (id < 0) throw new TokenizerException(where + ": token '" + e.getKey() + "' has negative id " + id);
             text[id] = e.getKey();

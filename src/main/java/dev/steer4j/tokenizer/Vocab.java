@@ -101,16 +101,13 @@ final class Vocab {
 
     /** Auto-detects EOT/EOG tokens by text, builds the special-token list. Call once after loading. */
     void finish() {
-        // EOT / EOM / FIM by text, when the metadata did not name them (llama.cpp's workaround).
-        for (int id = 0; id < text.length; id++) {
-            if (toId.get(text[id]) != id) continue; // shadowed duplicate
-            String t = text[id];
-            if (eot == NULL && EOT_TEXTS.contains(t)) { eot = id; markControl(id); }
-            if (eom == NULL && t.equals("<|eom_id|>")) { eom = id; markControl(id); }
-            if (fimPad == NULL && FIM_PAD_TEXTS.contains(t)) { fimPad = id; markControl(id); }
-            if (fimRep == NULL && FIM_REP_TEXTS.contains(t)) { fimRep = id; markControl(id); }
-            if (fimSep == NULL && FIM_SEP_TEXTS.contains(t)) { fimSep = id; markControl(id); }
-        }
+        // EOT / EOM / FIM by text, when the metadata did not name them (llama.cpp's workaround). llama.cpp takes the
+        // first match in hash-map order; the lowest id is used here.
+        if (eot == NULL) eot = detect(EOT_TEXTS);
+        if (eom == NULL) eom = detect(List.of("<|eom_id|>"));
+        if (fimPad == NULL) fimPad = detect(FIM_PAD_TEXTS);
+        if (fimRep == NULL) fimRep = detect(FIM_REP_TEXTS);
+        if (fimSep == NULL) fimSep = detect(FIM_SEP_TEXTS);
         for (int id : new int[]{fimPad, fimRep, fimSep, eos, eot, eom}) if (id != NULL) eog.set(id);
         for (String t : EOG_TEXTS) {
             Integer id = toId.get(t);
@@ -137,6 +134,17 @@ final class Vocab {
             setAttr("</s>", ATTR_RSTRIP, true);
             for (String t : new String[]{"<unk>", "<s>", "<|endoftext|>"}) setAttr(t, ATTR_RSTRIP, false);
         }
+    }
+
+    /** The lowest id among the tokens with these texts (now marked as control), or NULL. */
+    private int detect(List<String> texts) {
+        int best = NULL;
+        for (String t : texts) {
+            Integer id = toId.get(t);
+            if (id != null && (best == NULL || id < best)) best = id;
+        }
+        if (best != NULL) markControl(best);
+        return best;
     }
 
     void setAttr(String token, int a, boolean on) {
