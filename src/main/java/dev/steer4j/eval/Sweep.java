@@ -218,7 +218,7 @@ public final class Sweep {
             JsonNode a = old.path("settings"), b = now.path("settings");
             for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
-                if (!a.path(k).equals(b.path(k))) differs.add(k + " (" + text(a.path(k)) + " -> " + text(b.path(k)) + ")");
+                if (!a.path(k).toString().equals(b.path(k).toString())) differs.add(k + " (" + text(a.path(k)) + " -> " + text(b.path(k)) + ")");
             }
             if (!differs.isEmpty())
                 throw new IllegalArgumentException(out + " holds a sweep with other settings: " + String.join(", ", differs)
