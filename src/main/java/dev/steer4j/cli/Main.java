@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Activation engineering for the JVM: run, read, steer and guard language models.",
         subcommands = {
                 DemoCommand.class,
+                ExtractCommand.class,
                 GenerateCommand.class,
                 InspectCommand.class,
                 LogitsCommand.class,

@@ -1,0 +1,142 @@
+package dev.steer4j.steer.data;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a file of JSON records, each with the line it starts on: either JSON Lines (one value per non-blank line)
+ * or one JSON array (detected by a leading {@code [}). Malformed JSON is reported with its file and line.
+ */
+final class JsonRecords {
+    /** For whole documents (a JSONL line, a spec): anything after the value is an error. */
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** For streaming the elements of an array one by one. */
+    private static final ObjectMapper STREAM = new ObjectMapper();
+
+    /** A JSON value and the 1-based line it starts on. */
+    record Entry(JsonNode node, int line) {}
+
+    /** A source file's name (as given), bytes and text. */
+    record Source(String name, byte[] bytes, String text) {}
+
+    private JsonRecords() {}
+
+    static Source readSource(Path path) {
+        String name = path.toString();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new DatasetException(name, "file not found");
+        } catch (IOException e) {
+            throw new DatasetException(name, "cannot read: " + e.getMessage());
+        }
+        return source(name, bytes);
+    }
+
+    static Source source(String name, byte[] bytes) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new DatasetException(name, "is not valid UTF-8 text");
+        }
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
+        return new Source(name, bytes, text);
+    }
+
+    static boolean isArray(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isWhitespace(c)) return c == '[';
+        }
+        return false;
+    }
+
+    static List<Entry> read(Source src) {
+        return isArray(src.text()) ? readArray(src) : readLines(src);
+    }
+
+    private static List<Entry> readLines(Source src) {
+        List<Entry> out = new ArrayList<>();
+        String[] lines = src.text().split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isBlank()) continue;
+            try {
+                out.add(new Entry(JSON.readTree(line), i + 1));
+            } catch (JsonProcessingException e) {
+                throw new DatasetException(src.name(), i + 1, "malformed JSON: " + firstLine(e.getOriginalMessage()));
+            }
+        }
+        return out;
+    }
+
+    private static List<Entry> readArray(Source src) {
+        List<Entry> out = new ArrayList<>();
+        int line = 1;
+        try (JsonParser p = STREAM.createParser(src.text())) {
+            p.nextToken(); // START_ARRAY
+            while (true) {
+                JsonToken t = p.nextToken();
+                line = p.currentTokenLocation().getLineNr();
+                if (t == null) throw new DatasetException(src.name(), line, "malformed JSON: the array is not closed");
+                if (t == JsonToken.END_ARRAY) break;
+                JsonNode n = STREAM.readTree(p);
+                out.add(new Entry(n, line));
+            }
+            JsonToken after = p.nextToken();
+            if (after != null)
+                throw new DatasetException(src.name(), p.currentTokenLocation().getLineNr(), "malformed JSON: unexpected content after the array");
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            int l = loc != null && loc.getLineNr() > 0 ? loc.getLineNr() : line;
+            throw new DatasetException(src.name(), l, "malformed JSON: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new DatasetException(src.name(), "cannot read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** A required string field of an object record. */
+    static String string(Source src, Entry e, String field) {
+        JsonNode n = e.node();
+        if (!n.isObject()) throw new DatasetException(src.name(), e.line(), "expected a JSON object, got " + describe(n));
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) throw new DatasetException(src.name(), e.line(), "missing field \"" + field + "\"");
+        if (!v.isTextual()) throw new DatasetException(src.name(), e.line(), "field \"" + field + "\" must be a string, got " + describe(v));
+        if (v.asText().isEmpty()) throw new DatasetException(src.name(), e.line(), "field \"" + field + "\" is empty");
+        return v.asText();
+    }
+
+    static String describe(JsonNode n) {
+        String s = n.toString();
+        String kind = n.isObject() ? "an object" : n.isArray() ? "an array" : n.isNumber() ? "a number" : n.isBoolean() ? "a boolean"
+                : n.isNull() ? "null" : "a string";
+        if (s.length() > 60) s = s.substring(0, 57) + "...";
+        return kind + " " + s;
+    }
+}
