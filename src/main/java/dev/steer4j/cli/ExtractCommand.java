@@ -97,7 +97,7 @@ public final class ExtractCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the vector: .gguf (llama.cpp control vector) or .json")
     Path output;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar")
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar or header on stderr")
     boolean quiet;
 
     @Override
@@ -125,12 +125,11 @@ public final class ExtractCommand implements Callable<Integer> {
             else ls = n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
             Extraction.Builder b = Extraction.builder(mdl).method(m).layers(ls).site(siteName).l2(l2).unit(unit);
             if (read != null) b.read(ReadPosition.parse(read));
-            else if (m == Method.ACTADD) b.read(ReadPosition.DIFF);
             if (pair != null) b.pair(pair);
             if (output != null && isGguf(output) && ls[0] == 0)
                 throw new IllegalArgumentException("layer 0 cannot be written to a llama.cpp control vector (direction.0 is invalid); choose layers from 1, or write .json");
 
-            System.err.println("extract: " + m.id + " on " + ds.name() + " (" + ds.positives().size() + " positive, "
+            if (!quiet) System.err.println("extract: " + m.id + " on " + ds.name() + " (" + ds.positives().size() + " positive, "
                     + ds.negatives().size() + " negative prompts, format " + ds.format() + ") at " + Extraction.formatLayers(ls)
                     + " " + Extraction.siteName(Extraction.parseSite(siteName)) + ", model " + mdl.config().name());
             ProgressBar bar = quiet ? null : new ProgressBar(System.err);

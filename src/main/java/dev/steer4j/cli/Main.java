@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
+                ServeCommand.class,
+                GuardCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

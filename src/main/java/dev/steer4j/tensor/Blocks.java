@@ -20,6 +20,11 @@ import java.nio.ByteOrder;
  * kernels also need {@code L <= 16} so that one vector never straddles a 16-element scale group. On other shapes
  * (e.g. 128-bit NEON, {@code L = 4}) {@link #FAST} is false and the kernels fall back to dequantising into a scratch
  * buffer and a vector dot product.
+ * <p>With 16 lanes (AVX-512) the 4- and 5-bit kernels decode by table lookup instead of widening: per (sub-)block
+ * they build the 16 (or 32) possible dequantised values in one float vector ({@code scale * q - min}, computed
+ * exactly as the scalar dequantiser does) and index it with the raw quant bytes widened to ints; the permute uses
+ * only the low 4 (or 5) index bits, so the low nibble needs no mask. The looked-up weights are then bit-identical
+ * to {@code dequantizeRow}'s.
  */
 final class Blocks {
     private Blocks() {}
@@ -37,6 +42,13 @@ final class Blocks {
     static final VectorSpecies<Byte> B = FAST ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : ByteVector.SPECIES_64;
     static final VectorSpecies<Short> S = FAST ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : ShortVector.SPECIES_64;
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
+
+    /** The floats 0, 1, ..., 15 in the 16-lane species (used only when {@code L == 16}). */
+    static final FloatVector IOTA16 = L == 16 ? FloatVector.fromArray(F, new float[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
+    /** The floats 16, ..., 31 (used only when {@code L == 16}). */
+    static final FloatVector IOTA16_HI = L == 16 ? IOTA16.add(16f) : null;
+    /** The floats -8, ..., 7 (used only when {@code L == 16}). */
+    static final FloatVector IOTA16_M8 = L == 16 ? IOTA16.sub(8f) : null;
 
     /** The IEEE half at {@code off}, as a float (exact). */
     static float f16(MemorySegment seg, long off) {

@@ -3,6 +3,7 @@ package dev.steer4j.tensor;
 import dev.steer4j.format.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -10,14 +11,15 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I;
 import static dev.steer4j.tensor.Blocks.I16;
+import static dev.steer4j.tensor.Blocks.IOTA16;
 import static dev.steer4j.tensor.Blocks.L;
 import static dev.steer4j.tensor.Blocks.LE;
 
 /**
  * Q4_1 weights: blocks of 32 values stored as IEEE half scale {@code d} and offset {@code m} and 16 bytes of 4-bit
  * quants (low nibbles are elements 0..15, high nibbles 16..31); the value is {@code q * d + m}.
- * <p>The kernel splits the dot product as {@code d * Σ q·x + m * Σ x} per block.
  */
 public final class Q4_1Matrix extends WeightMatrix {
     static final int QK = 32;
@@ -33,7 +35,48 @@ public final class Q4_1Matrix extends WeightMatrix {
 
     @Override
     public float dotRow(int row, float[] x, int xOff) {
-        if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        if (L == 16) return dot16(row, x, xOff);
+        if (FAST) return dotWiden(row, x, xOff);
+        return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+    }
+
+    /** 16 lanes: per block, a table of the 16 values q·d + m indexed by the nibbles; two blocks per step. */
+    private float dot16(int row, float[] x, int xOff) {
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < nb; b += 2) {
+            long o = base + (long) b * BLOCK_BYTES;
+            int xb = xOff + b * QK;
+            IntVector t = IOTA16.mul(Float.float16ToFloat(data.get(I16, o))).add(Float.float16ToFloat(data.get(I16, o + 2))).reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, o + 4, LE).convertShape(VectorOperators.B2I, I, 0);
+            a0 = q.selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb), a0);
+            a1 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb + 16), a1);
+            long o2 = o + BLOCK_BYTES;
+            t = IOTA16.mul(Float.float16ToFloat(data.get(I16, o2))).add(Float.float16ToFloat(data.get(I16, o2 + 2))).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, o2 + 4, LE).convertShape(VectorOperators.B2I, I, 0);
+            a2 = q.selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb + 32), a2);
+            a3 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb + 48), a3);
+        }
+        if (b < nb) {
+            long o = base + (long) b * BLOCK_BYTES;
+            int xb = xOff + b * QK;
+            IntVector t = IOTA16.mul(Float.float16ToFloat(data.get(I16, o))).add(Float.float16ToFloat(data.get(I16, o + 2))).reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, o + 4, LE).convertShape(VectorOperators.B2I, I, 0);
+            a0 = q.selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb), a0);
+            a1 = q.lanewise(VectorOperators.LSHR, 4).selectFrom(t).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xb + 16), a1);
+        }
+        FloatVector acc = a0.add(a1).add(a2.add(a3));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
+    }
+
+    /** Any FAST width: per block {@code d·Σq·x + m·Σx}, widening the nibbles to floats. */
+    private float dotWiden(int row, float[] x, int xOff) {
         final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
@@ -55,7 +98,11 @@ public final class Q4_1Matrix extends WeightMatrix {
             accQ = sq.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o))), accQ);
             accM = sx.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o + 2))), accM);
         }
-        return VectorMath.sum(accQ.add(accM));
+        FloatVector acc = accQ.add(accM);
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override

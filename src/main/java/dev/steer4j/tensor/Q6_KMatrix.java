@@ -3,6 +3,7 @@ package dev.steer4j.tensor;
 import dev.steer4j.format.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -10,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.steer4j.tensor.Blocks.B;
 import static dev.steer4j.tensor.Blocks.F;
 import static dev.steer4j.tensor.Blocks.FAST;
+import static dev.steer4j.tensor.Blocks.I;
 import static dev.steer4j.tensor.Blocks.I16;
 import static dev.steer4j.tensor.Blocks.I8;
 import static dev.steer4j.tensor.Blocks.L;
@@ -37,7 +39,60 @@ public final class Q6_KMatrix extends WeightMatrix {
 
     @Override
     public float dotRow(int row, float[] x, int xOff) {
-        if (!FAST) return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+        if (L == 16) return dot16(row, x, xOff);
+        if (FAST) return dotWiden(row, x, xOff);
+        return WeightMatrixSupport.dotViaBuffer(this, row, x, xOff);
+    }
+
+    /**
+     * 16 lanes: one vector is one 16-value scale group. The 16 scales of a super-block are widened and multiplied by
+     * d once, and each group's scale is broadcast from that vector with a permute.
+     */
+    private float dot16(int row, float[] x, int xOff) {
+        final MemorySegment data = this.data;
+        int nb = cols / QK;
+        long base = (long) row * nb * BLOCK_BYTES;
+        FloatVector acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F), acc4 = FloatVector.zero(F);
+        for (int s = 0; s < nb; s++) {
+            long o = base + (long) s * BLOCK_BYTES;
+            float d = Float.float16ToFloat(data.get(I16, o + 208));
+            IntVector scales = ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 192, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(d).reinterpretAsInts();
+            for (int n = 0; n < 2; n++) {
+                long ql = o + 64L * n, qh = o + 128 + 32L * n;
+                int xb = xOff + s * QK + 128 * n;
+                for (int k = 0; k < 32; k += 16) {
+                    var a = ByteVector.fromMemorySegment(B, data, ql + k, LE);
+                    var b = ByteVector.fromMemorySegment(B, data, ql + 32 + k, LE);
+                    var h = ByteVector.fromMemorySegment(B, data, qh + k, LE).reinterpretAsInts();
+                    var q1 = a.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    var q2 = b.and((byte) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    var q3 = a.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                            .or(h.reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    var q4 = b.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+                    int g = 8 * n + (k >> 4);
+                    acc1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + k))
+                            .fma(IntVector.broadcast(I, g).selectFrom(scales).reinterpretAsFloats(), acc1);
+                    acc2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 32 + k))
+                            .fma(IntVector.broadcast(I, g + 2).selectFrom(scales).reinterpretAsFloats(), acc2);
+                    acc3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 64 + k))
+                            .fma(IntVector.broadcast(I, g + 4).selectFrom(scales).reinterpretAsFloats(), acc3);
+                    acc4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 96 + k))
+                            .fma(IntVector.broadcast(I, g + 6).selectFrom(scales).reinterpretAsFloats(), acc4);
+                }
+            }
+        }
+        FloatVector acc = acc1.add(acc2).add(acc3.add(acc4));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
+    }
+
+    /** Any FAST width: widen the 6-bit quants to floats, one scale per 16 values. */
+    private float dotWiden(int row, float[] x, int xOff) {
         final MemorySegment data = this.data;
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
@@ -72,7 +127,11 @@ public final class Q6_KMatrix extends WeightMatrix {
                 }
             }
         }
-        return VectorMath.sum(acc1.add(acc2).add(acc3.add(acc4)));
+        FloatVector acc = acc1.add(acc2).add(acc3.add(acc4));
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override

@@ -58,7 +58,11 @@ public final class Q8_0Matrix extends WeightMatrix {
             }
             acc0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(data.get(I16, o))), acc0);
         }
-        return VectorMath.sum(acc0.add(acc1));
+        FloatVector acc = acc0.add(acc1);
+        // VectorMath.sum's fixed lane order, inlined: a call taking a vector would box it in these large methods
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += acc.lane(i);
+        return sum;
     }
 
     @Override

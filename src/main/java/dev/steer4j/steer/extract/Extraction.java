@@ -70,7 +70,10 @@ public final class Extraction {
         /** A site name: {@code resid_post}, {@code hook_mlp_out}, or a full hook name such as {@code blocks.2.hook_attn_out} (its layer is ignored; use {@link #layers}). */
         public Builder site(String s) { return site(parseSite(s)); }
 
-        /** Read position (default: {@code answer} for datasets with marked answers, else {@code last}). */
+        /**
+         * Read position (default: {@code diff} for ActAdd, whose padded prompts align position by position;
+         * {@code answer} for datasets with marked answers; else {@code last}).
+         */
         public Builder read(ReadPosition r) { this.read = r; return this; }
         public Builder read(String r) { return read(ReadPosition.parse(r)); }
 
@@ -98,7 +101,8 @@ public final class Extraction {
             int n = model.config().layers();
             int[] ls = layers != null ? layers : java.util.stream.IntStream.range(0, n).toArray();
             for (int l : ls) HookPoint.of(site, l).checkLayer(n);
-            ReadPosition rp = read != null ? read : data.hasAnswers() ? ReadPosition.ANSWER : ReadPosition.LAST;
+            ReadPosition rp = read != null ? read : method == Method.ACTADD ? ReadPosition.DIFF
+                    : data.hasAnswers() ? ReadPosition.ANSWER : ReadPosition.LAST;
             ContrastiveDataset d = data;
             if (method == Method.ACTADD) {
                 d.requirePairs("method actadd uses one pair");

@@ -1,0 +1,73 @@
+package dev.steer4j.cli;
+
+import dev.steer4j.serve.ServeOptions;
+import dev.steer4j.serve.Steer4jServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code steer4j serve}: the OpenAI-compatible server with per-request steering, the guard and the playground. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/models),",
+                "with per-request steering, a vector library (/v1/vectors), an inference-time guard, /health, /metrics,",
+                "and a web playground at /."})
+public final class ServeCommand implements Callable<Integer> {
+    @Mixin ModelOption model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors)")
+    Path vectors;
+
+    @Option(names = "--guard", paramLabel = "guard.json", description = "Guard detectors written by 'steer4j guard calibrate'")
+    Path guard;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "Require 'Authorization: Bearer KEY' on /v1/* (default: env STEER4J_API_KEY, else no key)")
+    String apiKey;
+
+    @Option(names = "--chat-template", paramLabel = "FILE", description = "Jinja chat template overriding the model's tokenizer.chat_template")
+    Path chatTemplate;
+
+    @Option(names = "--max-batch", defaultValue = "8", description = "Requests decoded together per forward pass (default: ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--queue", defaultValue = "32", description = "Requests that may wait for a batch slot before 429 (default: ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--max-prompt-tokens", defaultValue = "4096", description = "Longest prompt accepted (default: ${DEFAULT-VALUE}, capped by the context length)")
+    int maxPromptTokens;
+
+    @Option(names = "--max-tokens", defaultValue = "2048", description = "Largest max_tokens accepted (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--timeout", defaultValue = "300", description = "Per-request timeout in seconds, queueing included (default: ${DEFAULT-VALUE})")
+    double timeoutSeconds;
+
+    @Option(names = "--max-body", defaultValue = "1048576", description = "Largest JSON request body in bytes (default: ${DEFAULT-VALUE})")
+    long maxBody;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        String key = apiKey != null ? apiKey : System.getenv("STEER4J_API_KEY");
+        ServeOptions o = ServeOptions.defaults().withHost(host).withPort(port).withApiKey(key).withGuardFile(guard)
+                .withChatTemplate(chatTemplate).withMaxBatch(maxBatch).withQueueCapacity(queue).withMaxPromptTokens(maxPromptTokens)
+                .withMaxTokens(maxTokens).withRequestTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000))).withMaxBodyBytes(maxBody);
+        if (vectors != null) o = o.withVectorsDir(vectors);
+        Steer4jServer server = Steer4jServer.start(model.path(), o);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "steer4j-shutdown"));
+        System.out.println("steer4j serving " + server.modelId() + " at " + server.url() + " (playground: " + server.url()
+                + ", API: " + server.url() + "v1)");
+        System.out.flush();
+        server.awaitStop();
+        return 0;
+    }
+}
