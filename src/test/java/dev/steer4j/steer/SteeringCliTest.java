@@ -150,6 +150,8 @@ class SteeringCliTest {
                 "steer4j: --condition '" + cvec(2) + ":2:x': THRESHOLD 'x' is not a number (expected FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1)\n");
         cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:0.1"},
                 "steer4j: --condition needs something to steer: add --vector, --clamp or --ablate\n");
+        cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:0.1", "--condition-read", "first", "--vector", cvec(0) + ":1"},
+                "steer4j: --condition-read 'first': expected mean or last\n");
         cases.put(new String[]{"compare", "-p", "x", "--vector", cvec(0) + ":1"},
                 "steer4j: vector file " + cvec(0) + ":1 does not exist\n");
         for (var e : cases.entrySet()) {
