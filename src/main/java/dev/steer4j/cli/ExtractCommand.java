@@ -1,12 +1,8 @@
 package dev.steer4j.cli;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.HookPoint;
-import dev.steer4j.steer.ControlVectorFile;
-import dev.steer4j.steer.SteeringVector;
+import dev.steer4j.steer.VectorFiles;
 import dev.steer4j.steer.VectorMetadata;
 import dev.steer4j.steer.data.ContrastiveDataset;
 import dev.steer4j.steer.data.DatasetFormat;
@@ -22,14 +18,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -144,8 +135,7 @@ public final class ExtractCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "best layer: %d (auroc %.4f, d %s sd)%n", best.layer(), best.auroc(),
                     Double.isInfinite(best.standardizedDifference()) ? "inf" : String.format(Locale.ROOT, "%.3f", best.standardizedDifference()));
             if (output != null) {
-                if (isGguf(output)) ControlVectorFile.write(output, r.vector());
-                else writeJson(output, r.vector(), r.separation());
+                VectorFiles.write(output, r.vector());
                 out.println("wrote " + output);
             }
         }
@@ -154,53 +144,6 @@ public final class ExtractCommand implements Callable<Integer> {
 
     private static boolean isGguf(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"); }
     private static boolean isJson(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json"); }
-
-    /** A human-readable export: the metadata, the separation report and every layer's direction. */
-    static void writeJson(Path path, SteeringVector v, List<LayerSeparation> seps) {
-        Path dir = path.toAbsolutePath().getParent();
-        try {
-            Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".part");
-            try (OutputStream os = Files.newOutputStream(tmp);
-                 JsonGenerator g = new JsonFactory().createGenerator(os, JsonEncoding.UTF8).useDefaultPrettyPrinter()) {
-                VectorMetadata m = v.metadata();
-                g.writeStartObject();
-                g.writeStringField("format", "steer4j-vector");
-                g.writeNumberField("n_embd", v.dim());
-                g.writeObjectFieldStart("metadata");
-                g.writeStringField("method", m.method());
-                g.writeStringField("site", m.site());
-                g.writeStringField("read_position", m.readPosition());
-                g.writeStringField("dataset", m.dataset());
-                g.writeStringField("dataset_sha256", m.datasetHash());
-                g.writeStringField("model", m.model());
-                for (var e : m.extra().entrySet()) g.writeStringField(e.getKey(), e.getValue());
-                g.writeEndObject();
-                g.writeArrayFieldStart("separation");
-                for (LayerSeparation s : seps) {
-                    g.writeStartObject();
-                    g.writeNumberField("layer", s.layer());
-                    g.writeNumberField("auroc", s.auroc());
-                    if (Double.isFinite(s.standardizedDifference())) g.writeNumberField("d", s.standardizedDifference());
-                    else g.writeStringField("d", s.standardizedDifference() > 0 ? "inf" : "-inf");
-                    g.writeNumberField("norm", s.norm());
-                    if (!Double.isNaN(s.explainedVariance())) g.writeNumberField("pc1_variance", s.explainedVariance());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-                g.writeObjectFieldStart("directions");
-                for (var e : v.layers().entrySet()) {
-                    g.writeArrayFieldStart(Integer.toString(e.getKey()));
-                    for (float x : e.getValue()) g.writeNumber(x);
-                    g.writeEndArray();
-                }
-                g.writeEndObject();
-                g.writeEndObject();
-            }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
-        }
-    }
 
     /** A one-line progress bar redrawn with a carriage return, at most every 100 ms. */
     static final class ProgressBar implements ProgressListener {

@@ -17,6 +17,13 @@ import picocli.CommandLine.Command;
                 CompareCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
+                SweepCommand.class,
+                ReadCommand.class,
+                LensCommand.class,
+                CosineCommand.class,
+                PatchCommand.class,
+                DetectCommand.class,
+                CaptureCommand.class,
                 ServeCommand.class,
                 GuardCommand.class,
                 CommandLine.HelpCommand.class

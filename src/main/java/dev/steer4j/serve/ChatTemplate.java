@@ -25,7 +25,7 @@ public final class ChatTemplate {
     public record Message(String role, String content) {}
 
     /** The documented plain fallback, itself a Jinja template. */
-    public static final String PLAIN = "{% for m in messages %}{{ m.content }}{% if not loop.last %}\n{% endif %}{% endfor %}";
+    public static final String PLAIN = "{% for m in messages %}{{ m.content }}{% if not loop.last %}{{ '\\n' }}{% endif %}{% endfor %}";
 
     private static final Jinjava JINJAVA = newJinjava();
 
@@ -80,7 +80,8 @@ public final class ChatTemplate {
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
-                throw new ApiException(400, "the chat template failed: " + e.getMessage(), "invalid_request_error", "messages", "chat_template_error");
+                throw new ApiException(400, "the chat template failed: " + (e.getException() != null ? rootMessage(e.getException()) : e.getMessage()),
+                        "invalid_request_error", "messages", "chat_template_error");
         }
         return r.getOutput();
     }

@@ -54,7 +54,9 @@ class ExtractCommandTest {
         assertEquals("mean", j.get("metadata").get("method").asText());
         assertEquals("last", j.get("metadata").get("read_position").asText());
         assertEquals(64, j.get("directions").get("2").size());
-        assertEquals(2, j.get("separation").get(0).get("layer").asInt());
+        SteeringVector v = dev.steer4j.steer.VectorFiles.read(out);
+        assertEquals("mean", v.metadata().method());
+        assertEquals(java.util.List.of(2), java.util.List.copyOf(v.layers().keySet()));
     }
 
     @Test

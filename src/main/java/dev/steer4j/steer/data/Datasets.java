@@ -158,7 +158,7 @@ public final class Datasets {
             spec = JsonRecords.JSON.readTree(src.text());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            throw new DatasetException(src.name(), line, "malformed JSON: " + e.getOriginalMessage());
+            throw new DatasetException(src.name(), line, "malformed JSON: " + JsonRecords.firstLine(e.getOriginalMessage()));
         }
         if (spec == null || !spec.isObject())
             throw new DatasetException(src.name(), "expected a repeng spec object or a JSON array of suffixes");

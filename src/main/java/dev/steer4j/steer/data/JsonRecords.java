@@ -115,10 +115,13 @@ final class JsonRecords {
         return out;
     }
 
-    private static String firstLine(String s) {
+    /** Jackson's message without its location details (the file and line are given separately). */
+    static String firstLine(String s) {
         if (s == null) return "";
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String m = nl < 0 ? s : s.substring(0, nl);
+        int marker = m.indexOf(" (start marker at ");
+        return marker < 0 ? m : m.substring(0, marker);
     }
 
     /** A required string field of an object record. */

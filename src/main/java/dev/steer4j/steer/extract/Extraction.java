@@ -141,6 +141,7 @@ public final class Extraction {
             extra.put("positives", Integer.toString(d.positives().size()));
             extra.put("negatives", Integer.toString(d.negatives().size()));
             extra.put("format", d.format().id);
+            extra.put("model_hint", model.config().architecture().ggufName); // llama.cpp's controlvector.model_hint
             if (method == Method.ACTADD) extra.put("pair", Integer.toString(Math.max(pair, 0)));
             if (method == Method.PROBE) extra.put("l2", Double.toString(l2));
             VectorMetadata meta = new VectorMetadata(method.id, siteName(site), rp.id, d.name(), d.sha256(),
