@@ -47,12 +47,16 @@ public final class SteeringOptions {
     List<String> clamp = new ArrayList<>();
 
     @Option(names = "--condition", paramLabel = "FILE:LAYER:THRESHOLD",
-            description = "CAST: steer only when the cosine between the mean prompt activation at blocks.LAYER.hook_resid_post and the file's direction is above THRESHOLD (prefix THRESHOLD with < for below; repeatable)")
+            description = "CAST: steer only when the cosine between the prompt's activation at blocks.LAYER.hook_resid_post (see --condition-read) and the file's direction is above THRESHOLD (prefix THRESHOLD with < for below; repeatable)")
     List<String> conditions = new ArrayList<>();
 
     @Option(names = "--condition-rule", paramLabel = "and|or", defaultValue = "and",
             description = "How several --condition combine (default: ${DEFAULT-VALUE})")
     String conditionRule;
+
+    @Option(names = "--condition-read", paramLabel = "mean|last", defaultValue = "mean",
+            description = "Which prompt activation a --condition compares: the mean over the prompt's tokens after BOS, or the last token (default: ${DEFAULT-VALUE})")
+    String conditionRead;
 
     @Option(names = "--keep-norm", description = "Rescale every steered row to its norm before steering (repeng's normalize)")
     boolean keepNorm;
@@ -128,6 +132,11 @@ public final class SteeringOptions {
         PositionFilter pos = PositionFilter.parse(positions);
         HookSite hs = site(site);
         ConditionRule rule = ConditionRule.parse(conditionRule);
+        Condition.Aggregate read = switch (conditionRead.trim().toLowerCase(Locale.ROOT)) {
+            case "mean" -> Condition.Aggregate.MEAN;
+            case "last" -> Condition.Aggregate.LAST;
+            default -> throw new IllegalArgumentException("--condition-read '" + conditionRead + "': expected mean or last");
+        };
 
         Steering s = Steering.none();
         for (FileArg f : vs) {
@@ -178,7 +187,7 @@ public final class SteeringOptions {
             if (!v.has(layer) && v.layers().size() != 1)
                 throw new VectorFileException(inner.file, "--condition: vector file " + inner.file + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
             float[] d = v.has(layer) ? v.get(layer) : v.layers().firstEntry().getValue().clone();
-            s = s.when(new Condition(inner.file.getFileName().toString(), d, layer, threshold, cmp, Condition.Aggregate.MEAN));
+            s = s.when(new Condition(inner.file.getFileName().toString(), d, layer, threshold, cmp, read));
         }
         if (!conditions.isEmpty() && !any())
             throw new IllegalArgumentException("--condition needs something to steer: add --vector, --clamp or --ablate");

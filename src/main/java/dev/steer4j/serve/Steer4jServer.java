@@ -98,7 +98,6 @@ public final class Steer4jServer implements AutoCloseable {
             }
         }
         this.template = ChatTemplate.forTokenizer(tokenizer, override);
-        this.library = new VectorLibrary(options.vectorsDir(), model);
         this.guard = options.guardFile() == null ? null : GuardFile.read(options.guardFile());
         if (guard != null) {
             try {
@@ -107,6 +106,7 @@ public final class Steer4jServer implements AutoCloseable {
                 throw new IllegalArgumentException(options.guardFile() + ": " + e.getMessage(), e);
             }
         }
+        this.library = new VectorLibrary(options.vectorsDir(), model);
         this.apiKeyHash = options.apiKey() == null ? null : sha256(options.apiKey());
         this.scheduler = new Scheduler(new ForwardPass(model), options.maxBatch(), options.queueCapacity(), ServerMetrics::new);
         this.metrics = scheduler.metrics();
