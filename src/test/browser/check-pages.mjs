@@ -3,7 +3,8 @@
 // own file (reports must be self-contained: no CDN, no network) and image that did not decode.
 // Exit code 0 when every page is clean, 1 when any is not, 2 when the browser cannot start.
 //
-//   node check-pages.mjs [--screenshot out.png] page1.html [page2.html ...]
+//   node check-pages.mjs [--screenshot out.png [--full-page]] page1.html [page2.html ...]
+// (--screenshot saves the first 1280x900 of a single page, or all of it with --full-page)
 //
 // Environment: STEER4J_CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
@@ -14,9 +15,11 @@ import { pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
 let screenshot = null;
+let fullPage = false;
 const pages = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--screenshot') screenshot = args[++i];
+  else if (args[i] === '--full-page') fullPage = true;
   else pages.push(resolve(args[i]));
 }
 if (pages.length === 0) {
@@ -63,7 +66,7 @@ for (const file of pages) {
     for (const b of broken) problems.push('image did not load: ' + b);
     images = await page.$$eval('img', (imgs) => imgs.length);
     svgs = await page.$$eval('svg', (s) => s.length);
-    if (screenshot && pages.length === 1) await page.screenshot({ path: screenshot, fullPage: true });
+    if (screenshot && pages.length === 1) await page.screenshot({ path: screenshot, fullPage });
   } catch (e) {
     problems.push('could not open: ' + e.message.split('\n')[0]);
   }

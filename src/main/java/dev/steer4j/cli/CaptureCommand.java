@@ -51,7 +51,7 @@ public final class CaptureCommand implements Callable<Integer> {
         List<HookPoint> points = new ArrayList<>();
         for (String h : hooks) points.add(HookPoint.parse(h));
         try (Model m = model.load(); PromptFile.Source src = PromptFile.open(data)) {
-            ProgressBar bar = new ProgressBar("capture");
+            ProgressBar bar = new ProgressBar("capture", "prompts");
             ActivationCapture.Result r;
             try {
                 r = ActivationCapture.capture(new ForwardPass(m), src, points, pos, maxTokens, out, quiet ? dev.steer4j.read.Progress.NONE : bar);

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 LogitsCommand.class,
                 CompareCommand.class,
+                OrthogonalizeCommand.class,
                 ActivationsCommand.class,
                 BenchCommand.class,
                 SweepCommand.class,

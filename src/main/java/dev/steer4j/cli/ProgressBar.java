@@ -18,24 +18,42 @@ final class ProgressBar implements Progress {
     private long lastPrint;
     private int lastLength;
     private boolean finished;
+    private final String unit;
+    private long lastDone = -1, lastTotal, printedDone = -1;
+    private String lastLabel;
 
     ProgressBar(String what) {
-        this(System.err, what, System.console() != null);
+        this(System.err, what, "done", System.console() != null);
     }
 
-    ProgressBar(PrintStream err, String what, boolean tty) {
+    /** A bar for work of unknown total, counted in {@code unit} (e.g. "prompts"). */
+    ProgressBar(String what, String unit) {
+        this(System.err, what, unit, System.console() != null);
+    }
+
+    ProgressBar(PrintStream err, String what, String unit, boolean tty) {
         this.err = err;
         this.what = what;
+        this.unit = unit;
         this.tty = tty;
     }
 
     @Override
     public synchronized void update(long done, long total, String label) {
         long now = System.nanoTime();
+        lastDone = done;
+        lastTotal = total;
+        lastLabel = label;
         if (firstDone < 0) firstDone = done - 1 < 0 ? 0 : done - 1;
         boolean end = total > 0 && done >= total;
         if (!end && now - lastPrint < (tty ? 100_000_000L : 10_000_000_000L)) return;
+        print(now, done, total, label);
+    }
+
+    private void print(long now, long done, long total, String label) {
+        boolean end = total > 0 && done >= total;
         lastPrint = now;
+        printedDone = done;
         String line = render(done, total, label, (now - start) / 1e9);
         if (tty) {
             String pad = line.length() < lastLength ? " ".repeat(lastLength - line.length()) : "";
@@ -60,7 +78,7 @@ final class ProgressBar implements Progress {
             b.append("  elapsed ").append(time(elapsed));
             if (done < total) b.append("  ETA ").append(fresh > 0 ? time(elapsed / fresh * (total - done)) : "?");
         } else {
-            b.append(done).append(" done  elapsed ").append(time(elapsed));
+            b.append(done).append(' ').append(unit).append("  elapsed ").append(time(elapsed));
         }
         if (label != null && !label.isEmpty()) b.append("  ").append(label);
         return b.toString();
@@ -68,6 +86,7 @@ final class ProgressBar implements Progress {
 
     /** Ends the line when the bar stopped before its total (an error or an unknown total). */
     synchronized void close() {
+        if (!finished && lastDone >= 0 && printedDone != lastDone) print(System.nanoTime(), lastDone, lastTotal, lastLabel);
         if (tty && lastLength > 0 && !finished) err.println();
     }
 

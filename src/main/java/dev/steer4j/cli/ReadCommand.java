@@ -48,6 +48,9 @@ public final class ReadCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Write reading.html and reading.json here")
     Path out;
 
+    @Option(names = "--center", description = "Subtract the mean projection of all tokens (BOS excluded) so the shared offset does not hide the contrast")
+    boolean center;
+
     @Option(names = "--json", description = "Print the readings as JSON instead of a table")
     boolean json;
 
@@ -67,6 +70,13 @@ public final class ReadCommand implements Callable<Integer> {
             ForwardPass fp = new ForwardPass(m);
             List<Projection.Reading> rs = new ArrayList<>();
             for (String t : texts) rs.add(Projection.read(fp, t, point, dir));
+            String label = vector.name() + " @ layer " + layer;
+            if (center) {
+                var c = Projection.center(rs, m.tokenizer().bos());
+                rs = c.getKey();
+                label += String.format(" (centred: mean %s subtracted)", Html.num(c.getValue()));
+                if (!json) System.out.println("centred: subtracted the mean projection " + Html.num(c.getValue()));
+            }
             ObjectNode doc = json(m, rs);
             if (json) {
                 System.out.println(doc.toPrettyString());
@@ -84,7 +94,7 @@ public final class ReadCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write " + out.resolve("reading.json") + ": " + e.getMessage(), e);
                 }
-                Html.write(out.resolve("reading.html"), ReadPages.reading(m.config().name(), vector.name() + " @ layer " + layer, rs));
+                Html.write(out.resolve("reading.html"), ReadPages.reading(m.config().name(), label, rs));
                 System.err.println("wrote " + out.resolve("reading.html") + " and " + out.resolve("reading.json"));
             }
         }
@@ -97,6 +107,7 @@ public final class ReadCommand implements Callable<Integer> {
         doc.put("vector", vector.vector.toString());
         doc.put("layer", layer);
         doc.put("hook", rs.getFirst().point().name());
+        doc.put("centered", center);
         ArrayNode arr = doc.putArray("readings");
         for (Projection.Reading r : rs) {
             ObjectNode o = arr.addObject();

@@ -77,15 +77,19 @@ public enum PromptFormat {
         try {
             r = JINJAVA.renderForResult(tok.chatTemplate(), ctx);
         } catch (RuntimeException e) {
-            Throwable t = e;
-            while (t.getCause() != null) t = t.getCause();
-            throw new IllegalArgumentException("the model's chat template failed: " + t.getMessage() + " (use --template plain to bypass it)");
+            throw new IllegalArgumentException("the model's chat template failed: " + root(e) + " (use --template plain to bypass it)");
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
-                throw new IllegalArgumentException("the model's chat template failed at line " + e.getLineno() + ": " + e.getMessage() + " (use --template plain to bypass it)");
+                throw new IllegalArgumentException("the model's chat template failed at line " + e.getLineno() + ": "
+                        + (e.getException() != null ? root(e.getException()) : e.getMessage()) + " (use --template plain to bypass it)");
         }
         return r.getOutput();
+    }
+
+    private static String root(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /**

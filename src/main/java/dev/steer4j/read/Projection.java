@@ -43,6 +43,31 @@ public final class Projection {
         return out;
     }
 
+    /**
+     * The readings with the mean projection of all their tokens (BOS excluded) subtracted, so that the colours show
+     * which tokens point along the vector more than usual rather than a shared offset. Returns the readings and the
+     * subtracted mean.
+     */
+    public static java.util.Map.Entry<List<Reading>, Double> center(List<Reading> readings, int bos) {
+        double sum = 0;
+        long n = 0;
+        for (Reading r : readings) {
+            for (int i = 0; i < r.scores().length; i++) {
+                if (i == 0 && r.tokens()[0] == bos) continue;
+                sum += r.scores()[i];
+                n++;
+            }
+        }
+        double mean = n == 0 ? 0 : sum / n;
+        List<Reading> out = new java.util.ArrayList<>();
+        for (Reading r : readings) {
+            double[] s = r.scores().clone();
+            for (int i = 0; i < s.length; i++) s[i] -= mean;
+            out.add(new Reading(r.text(), r.point(), r.tokens(), r.pieces(), s));
+        }
+        return java.util.Map.entry(out, mean);
+    }
+
     /** Tokenises {@code text} (with BOS as the model prefers), runs it and reads every token at {@code point}. */
     public static Reading read(ForwardPass fp, String text, HookPoint point, float[] direction) {
         Model model = fp.model();
