@@ -81,16 +81,17 @@ public final class GuardCommand implements Runnable {
             GuardPolicy p = GuardPolicy.parse(policy);
             List<String> pos = PromptFile.read(positive), neg = PromptFile.read(negative);
             String detectorName = name != null ? name : stem(positive);
+            String modelName = stem(model.path());
             try (Model m = model.load()) {
                 int[] ls = layers == null ? null : parseLayers(layers, m.config().layers());
-                out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, m.config().name(),
+                out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, modelName,
                         pos.size(), positive, neg.size(), negative, holdout);
                 Calibrator.Result r = Calibrator.calibrate(m, detectorName, pos, neg, holdout, seed, ls, p);
                 Detector d = r.detector();
                 if (refusal != null) d = d.withRefusal(refusal);
                 d = d.withSteer(steerVector, steerCoefficient);
                 out.print(r.report());
-                Guard g = new Guard(List.of(d), m.config().name());
+                Guard g = new Guard(List.of(d), modelName);
                 if (append && Files.exists(output)) g = GuardFile.read(output).with(d);
                 GuardFile.write(output, g);
                 out.println("wrote " + output + " (" + g.detectors().size() + " detector" + (g.detectors().size() == 1 ? "" : "s") + ", policy " + p.apiName() + ")");

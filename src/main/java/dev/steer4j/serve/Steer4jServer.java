@@ -497,8 +497,9 @@ public final class Steer4jServer implements AutoCloseable {
     }
 
     /**
-     * Cancels a non-streaming generation when the client goes away. Jetty reports a failed connection through the
-     * core request's failure listeners.
+     * Cancels the generation when Jetty reports the request's connection as failed. Over HTTP/1.1 Jetty does not read
+     * the connection while a handler runs, so a client that simply closes is noticed only by a streamed response's
+     * next write (see {@link #stream}); blocking requests then end at max_tokens or their timeout.
      */
     private void watchDisconnect(Context ctx, GenerationJob job) {
         try {
