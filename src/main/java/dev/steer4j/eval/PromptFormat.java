@@ -1,15 +1,9 @@
 package dev.steer4j.eval;
 
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.interpret.RenderResult;
-import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.steer4j.model.ChatTemplate;
 import dev.steer4j.tokenizer.Tokenizer;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -28,19 +22,6 @@ public enum PromptFormat {
     AUTO, CHAT, PLAIN, RAW;
 
     private static final Pattern CHOICE = Pattern.compile("\\s*\\(?[A-Za-z0-9]\\)?\\s*");
-    private static final Jinjava JINJAVA = jinjava();
-
-    private static Jinjava jinjava() {
-        Jinjava j = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
-        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", PromptFormat.class, "raiseException", String.class));
-        return j;
-    }
-
-    /** Called by templates as {@code raise_exception(msg)}. */
-    public static String raiseException(String message) {
-        throw new IllegalArgumentException("the chat template raised: " + message);
-    }
-
     /** The format actually used for a tokenizer ({@link #AUTO} resolved). */
     public PromptFormat resolve(Tokenizer tok) {
         if (this != AUTO) {
@@ -68,28 +49,11 @@ public enum PromptFormat {
 
     /** The question as the user turn of the model's chat template, with the assistant turn opened. */
     public static String chat(Tokenizer tok, String question) {
-        Map<String, Object> ctx = new LinkedHashMap<>();
-        ctx.put("messages", List.of(Map.of("role", "user", "content", question)));
-        ctx.put("add_generation_prompt", true);
-        ctx.put("bos_token", tok.bos() >= 0 ? tok.piece(tok.bos()) : "");
-        ctx.put("eos_token", tok.eos() >= 0 ? tok.piece(tok.eos()) : "");
-        RenderResult r;
         try {
-            r = JINJAVA.renderForResult(tok.chatTemplate(), ctx);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("the model's chat template failed: " + root(e) + " (use --template plain to bypass it)");
+            return ChatTemplate.forTokenizer(tok, null).render(List.of(new ChatTemplate.Message("user", question)));
+        } catch (ChatTemplate.ChatTemplateException e) {
+            throw new IllegalArgumentException("the model's " + e.getMessage() + " (use --template plain to bypass it)");
         }
-        for (TemplateError e : r.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL)
-                throw new IllegalArgumentException("the model's chat template failed at line " + e.getLineno() + ": "
-                        + (e.getException() != null ? root(e.getException()) : e.getMessage()) + " (use --template plain to bypass it)");
-        }
-        return r.getOutput();
-    }
-
-    private static String root(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /**

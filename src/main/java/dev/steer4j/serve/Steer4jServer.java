@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.model.ChatTemplate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -384,7 +385,12 @@ public final class Steer4jServer implements AutoCloseable {
     }
 
     private int[] chatTokens(List<ChatTemplate.Message> messages) {
-        String text = template.render(messages);
+        String text;
+        try {
+            text = template.render(messages);
+        } catch (ChatTemplate.ChatTemplateException e) {
+            throw new ApiException(400, e.getMessage(), "invalid_request_error", "messages", "chat_template_error");
+        }
         if (template.isFallback()) return tokenizer.encode(text);
         boolean bos = tokenizer.addBosByDefault() && (template.bosToken().isEmpty() || !text.startsWith(template.bosToken()));
         return tokenizer.encode(text, bos, false, true);

@@ -1,4 +1,4 @@
-package dev.steer4j.serve;
+package dev.steer4j.model;
 
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +33,8 @@ class ChatTemplateTest {
     void llama2WithSystemPromptAndRaiseException() {
         String out = ChatTemplate.of(LLAMA2, "<s>", "</s>").render(CHAT);
         assertEquals("<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi! [/INST] Hello. </s><s>[INST] Tell me a story. [/INST]", out);
-        ApiException e = assertThrows(ApiException.class, () -> ChatTemplate.of(LLAMA2, "<s>", "</s>")
+        ChatTemplate.ChatTemplateException e = assertThrows(ChatTemplate.ChatTemplateException.class, () -> ChatTemplate.of(LLAMA2, "<s>", "</s>")
                 .render(List.of(new ChatTemplate.Message("assistant", "x"))));
-        assertEquals(400, e.status());
         assertTrue(e.getMessage().contains("Conversation roles must alternate"), e.getMessage());
     }
 
