@@ -3,9 +3,6 @@ package dev.steer4j.cli;
 import dev.steer4j.model.Model;
 import dev.steer4j.steer.Orthogonalizer;
 import dev.steer4j.steer.Steering;
-import dev.steer4j.steer.SteeringVector;
-import dev.steer4j.steer.VectorFileException;
-import dev.steer4j.steer.VectorFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,28 +29,7 @@ public final class OrthogonalizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = Path.of(direction);
-        Integer layer = null;
-        int i = direction.lastIndexOf(':');
-        if (i > 0) {
-            String tail = direction.substring(i + 1);
-            try {
-                layer = Integer.parseInt(tail);
-                file = Path.of(direction.substring(0, i));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--direction '" + direction + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
-            }
-        }
-        SteeringVector v = VectorFiles.read(file);
-        float[] d;
-        if (layer != null) {
-            if (!v.has(layer)) throw new VectorFileException(file, "vector file " + file + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
-            d = v.get(layer);
-        } else if (v.layers().size() == 1) {
-            d = v.layers().firstEntry().getValue().clone();
-        } else {
-            throw new VectorFileException(file, "vector file " + file + " has " + v.layers().size() + " layers " + v.layers().keySet() + "; pick one with " + file + ":L");
-        }
+        float[] d = SteeringOptions.direction(direction, "--direction");
         try (Model m = model.load()) {
             long t0 = System.nanoTime();
             Orthogonalizer.Result r = Orthogonalizer.write(m, d, output, name);

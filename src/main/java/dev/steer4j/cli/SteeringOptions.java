@@ -108,6 +108,23 @@ public final class SteeringOptions {
     }
 
     /** The direction at layer L, or the file's only direction. */
+    /** Reads {@code FILE[:L]}: the file's layer-L direction, or its only direction. */
+    static float[] direction(String arg, String option) {
+        Path file = Path.of(arg);
+        Integer layer = null;
+        int i = arg.lastIndexOf(':');
+        if (i > 0) {
+            String tail = arg.substring(i + 1);
+            try {
+                layer = Integer.parseInt(tail);
+                file = Path.of(arg.substring(0, i));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " '" + arg + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
+            }
+        }
+        return pick(file, VectorFiles.read(file), layer, option);
+    }
+
     static float[] pick(Path file, SteeringVector v, Integer layer, String option) {
         if (layer != null) {
             if (!v.has(layer))
@@ -144,22 +161,9 @@ public final class SteeringOptions {
             s = s.add(v, number("--vector", f.file + ":" + f.value, "SCALE", f.value, vf), range[0], range[1], hs, pos);
         }
         for (String a : ablate) {
-            Path file = Path.of(a);
-            Integer layer = null;
-            int i = a.lastIndexOf(':');
-            if (i > 0) {
-                String tail = a.substring(i + 1);
-                try {
-                    layer = Integer.parseInt(tail);
-                    file = Path.of(a.substring(0, i));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--ablate '" + a + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
-                }
-            }
-            SteeringVector v = VectorFiles.read(file);
-            float[] d = pick(file, v, layer, "--ablate");
+            float[] d = direction(a, "--ablate");
             if (d.length != model.config().dim())
-                throw new VectorFileException(file, "vector file " + file + " has n_embd " + d.length + " but model " + Steering.modelName(model) + " has " + model.config().dim());
+                throw new VectorFileException(Path.of(a), "vector file " + a + " has n_embd " + d.length + " but model " + Steering.modelName(model) + " has " + model.config().dim());
             s = s.ablate(d);
         }
         final String cf = "FILE:VALUE, e.g. honest.gguf:4";

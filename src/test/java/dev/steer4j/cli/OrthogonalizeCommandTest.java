@@ -48,6 +48,6 @@ class OrthogonalizeCommandTest {
         VectorFiles.write(v, SteeringVector.of(java.util.Map.of(1, new float[64], 2, new float[64]), VectorMetadata.unknown()));
         CliRunner.Result r = CliRunner.run("orthogonalize", "--direction", v.toString(), "-o", dir.resolve("x.gguf").toString());
         assertEquals(1, r.exitCode());
-        assertEquals("steer4j: vector file " + v + " has 2 layers [1, 2]; pick one with " + v + ":L\n", r.err());
+        assertEquals("steer4j: --direction: vector file " + v + " has directions for layers [1, 2]; choose one with --direction " + v + ":L\n", r.err());
     }
 }

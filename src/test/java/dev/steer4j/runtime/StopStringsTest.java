@@ -1,4 +1,4 @@
-package dev.steer4j.serve;
+package dev.steer4j.runtime;
 
 import org.junit.jupiter.api.Test;
 
