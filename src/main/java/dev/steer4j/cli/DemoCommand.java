@@ -5,6 +5,8 @@ import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.GenerationConfig;
 import dev.steer4j.runtime.Generator;
 import dev.steer4j.runtime.SequenceState;
+import dev.steer4j.serve.ServeOptions;
+import dev.steer4j.serve.Steer4jServer;
 import dev.steer4j.steer.Steering;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.data.ContrastiveDataset;
@@ -48,8 +50,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-n", "--tokens"}, defaultValue = "120", description = "Tokens per story (default: ${DEFAULT-VALUE})")
     int tokens;
 
+    @Option(names = "--serve", description = "Afterwards, serve the model with the demo's vector in the library (as 'happy-sad') and print the URL")
+    boolean serve;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port for --serve (default: ${DEFAULT-VALUE})")
+    int port;
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         if (!(coefficient > 0) || !Double.isFinite(coefficient))
             throw new IllegalArgumentException("--coefficient must be a positive number, got " + coefficient);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -92,8 +100,24 @@ public final class DemoCommand implements Callable<Integer> {
             row(out, "unsteered", s0, s0);
             row(out, String.format(Locale.ROOT, "%+.1f x (happy - sad)", coefficient), sh, s0);
             row(out, String.format(Locale.ROOT, "%+.1f x (happy - sad)", -coefficient), ss, s0);
+            if (serve) serve(out, m, v);
         }
         return 0;
+    }
+
+    /** Serves the loaded model with the demo's vector in the library until the process is stopped. */
+    private void serve(PrintStream out, Model m, SteeringVector v) throws InterruptedException {
+        try (Steer4jServer server = Steer4jServer.start(m, ServeOptions.defaults().withPort(port))) {
+            server.vectors().put("happy-sad", v, true);
+            out.println("-- serving " + m.config().name() + " with vector 'happy-sad' in the library --");
+            String url = server.url().endsWith("/") ? server.url() : server.url() + "/";
+            out.println("playground: " + url);
+            out.println("try: curl -s " + url + "v1/completions -H 'Content-Type: application/json' -d "
+                    + "'{\"prompt\": \"Once upon a time\", \"max_tokens\": 30, \"temperature\": 0, "
+                    + "\"steering\": [{\"vector\": \"happy-sad\", \"coefficient\": 1.0}]}'");
+            out.println("(Ctrl-C stops the server)");
+            server.awaitStop();
+        }
     }
 
     private void story(PrintStream out, Model m, Generator g, GenerationConfig cfg, Steering steering) {

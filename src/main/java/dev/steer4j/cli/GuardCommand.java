@@ -1,26 +1,21 @@
 package dev.steer4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.steer4j.guard.Calibrator;
 import dev.steer4j.guard.Detector;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.guard.GuardFile;
 import dev.steer4j.guard.GuardPolicy;
+import dev.steer4j.guard.PromptFile;
 import dev.steer4j.model.Model;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -84,18 +79,19 @@ public final class GuardCommand implements Runnable {
         public Integer call() {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GuardPolicy p = GuardPolicy.parse(policy);
-            List<String> pos = prompts(positive), neg = prompts(negative);
+            List<String> pos = PromptFile.read(positive), neg = PromptFile.read(negative);
             String detectorName = name != null ? name : stem(positive);
+            String modelName = stem(model.path());
             try (Model m = model.load()) {
                 int[] ls = layers == null ? null : parseLayers(layers, m.config().layers());
-                out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, m.config().name(),
+                out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, modelName,
                         pos.size(), positive, neg.size(), negative, holdout);
                 Calibrator.Result r = Calibrator.calibrate(m, detectorName, pos, neg, holdout, seed, ls, p);
                 Detector d = r.detector();
                 if (refusal != null) d = d.withRefusal(refusal);
                 d = d.withSteer(steerVector, steerCoefficient);
                 out.print(r.report());
-                Guard g = new Guard(List.of(d), m.config().name());
+                Guard g = new Guard(List.of(d), modelName);
                 if (append && Files.exists(output)) g = GuardFile.read(output).with(d);
                 GuardFile.write(output, g);
                 out.println("wrote " + output + " (" + g.detectors().size() + " detector" + (g.detectors().size() == 1 ? "" : "s") + ", policy " + p.apiName() + ")");
@@ -121,39 +117,6 @@ public final class GuardCommand implements Runnable {
             String n = p.getFileName().toString();
             int dot = n.lastIndexOf('.');
             return dot > 0 ? n.substring(0, dot) : n;
-        }
-
-        /** One prompt per line, or a JSON array of strings. */
-        static List<String> prompts(Path file) {
-            String text;
-            try {
-                text = Files.readString(file);
-            } catch (NoSuchFileException e) {
-                throw new UncheckedIOException(e);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-            }
-            List<String> out = new ArrayList<>();
-            if (file.toString().endsWith(".json")) {
-                JsonNode n;
-                try {
-                    n = new ObjectMapper().readTree(text);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage());
-                }
-                if (n == null || !n.isArray()) throw new IllegalArgumentException(file + ": expected a JSON array of prompt strings");
-                for (int i = 0; i < n.size(); i++) {
-                    if (!n.get(i).isTextual()) throw new IllegalArgumentException(file + ": item " + i + " is not a string: " + n.get(i));
-                    out.add(n.get(i).asText());
-                }
-            } else {
-                for (String line : text.split("\\R")) {
-                    String l = line.strip();
-                    if (!l.isEmpty() && !l.startsWith("#")) out.add(l);
-                }
-            }
-            if (out.isEmpty()) throw new IllegalArgumentException(file + " holds no prompts");
-            return out;
         }
     }
 }

@@ -47,12 +47,16 @@ public final class SteeringOptions {
     List<String> clamp = new ArrayList<>();
 
     @Option(names = "--condition", paramLabel = "FILE:LAYER:THRESHOLD",
-            description = "CAST: steer only when the cosine between the mean prompt activation at blocks.LAYER.hook_resid_post and the file's direction is above THRESHOLD (prefix THRESHOLD with < for below; repeatable)")
+            description = "CAST: steer only when the cosine between the prompt's activation at blocks.LAYER.hook_resid_post (see --condition-read) and the file's direction is above THRESHOLD (prefix THRESHOLD with < for below; repeatable)")
     List<String> conditions = new ArrayList<>();
 
     @Option(names = "--condition-rule", paramLabel = "and|or", defaultValue = "and",
             description = "How several --condition combine (default: ${DEFAULT-VALUE})")
     String conditionRule;
+
+    @Option(names = "--condition-read", paramLabel = "mean|last", defaultValue = "mean",
+            description = "Which prompt activation a --condition compares: the mean over the prompt's tokens after BOS, or the last token (default: ${DEFAULT-VALUE})")
+    String conditionRead;
 
     @Option(names = "--keep-norm", description = "Rescale every steered row to its norm before steering (repeng's normalize)")
     boolean keepNorm;
@@ -104,6 +108,23 @@ public final class SteeringOptions {
     }
 
     /** The direction at layer L, or the file's only direction. */
+    /** Reads {@code FILE[:L]}: the file's layer-L direction, or its only direction. */
+    static float[] direction(String arg, String option) {
+        Path file = Path.of(arg);
+        Integer layer = null;
+        int i = arg.lastIndexOf(':');
+        if (i > 0) {
+            String tail = arg.substring(i + 1);
+            try {
+                layer = Integer.parseInt(tail);
+                file = Path.of(arg.substring(0, i));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " '" + arg + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
+            }
+        }
+        return pick(file, VectorFiles.read(file), layer, option);
+    }
+
     static float[] pick(Path file, SteeringVector v, Integer layer, String option) {
         if (layer != null) {
             if (!v.has(layer))
@@ -128,6 +149,11 @@ public final class SteeringOptions {
         PositionFilter pos = PositionFilter.parse(positions);
         HookSite hs = site(site);
         ConditionRule rule = ConditionRule.parse(conditionRule);
+        Condition.Aggregate read = switch (conditionRead.trim().toLowerCase(Locale.ROOT)) {
+            case "mean" -> Condition.Aggregate.MEAN;
+            case "last" -> Condition.Aggregate.LAST;
+            default -> throw new IllegalArgumentException("--condition-read '" + conditionRead + "': expected mean or last");
+        };
 
         Steering s = Steering.none();
         for (FileArg f : vs) {
@@ -135,22 +161,9 @@ public final class SteeringOptions {
             s = s.add(v, number("--vector", f.file + ":" + f.value, "SCALE", f.value, vf), range[0], range[1], hs, pos);
         }
         for (String a : ablate) {
-            Path file = Path.of(a);
-            Integer layer = null;
-            int i = a.lastIndexOf(':');
-            if (i > 0) {
-                String tail = a.substring(i + 1);
-                try {
-                    layer = Integer.parseInt(tail);
-                    file = Path.of(a.substring(0, i));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--ablate '" + a + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
-                }
-            }
-            SteeringVector v = VectorFiles.read(file);
-            float[] d = pick(file, v, layer, "--ablate");
+            float[] d = direction(a, "--ablate");
             if (d.length != model.config().dim())
-                throw new VectorFileException(file, "vector file " + file + " has n_embd " + d.length + " but model " + Steering.modelName(model) + " has " + model.config().dim());
+                throw new VectorFileException(Path.of(a), "vector file " + a + " has n_embd " + d.length + " but model " + Steering.modelName(model) + " has " + model.config().dim());
             s = s.ablate(d);
         }
         final String cf = "FILE:VALUE, e.g. honest.gguf:4";
@@ -178,7 +191,7 @@ public final class SteeringOptions {
             if (!v.has(layer) && v.layers().size() != 1)
                 throw new VectorFileException(inner.file, "--condition: vector file " + inner.file + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
             float[] d = v.has(layer) ? v.get(layer) : v.layers().firstEntry().getValue().clone();
-            s = s.when(new Condition(inner.file.getFileName().toString(), d, layer, threshold, cmp, Condition.Aggregate.MEAN));
+            s = s.when(new Condition(inner.file.getFileName().toString(), d, layer, threshold, cmp, read));
         }
         if (!conditions.isEmpty() && !any())
             throw new IllegalArgumentException("--condition needs something to steer: add --vector, --clamp or --ablate");

@@ -42,7 +42,7 @@ public record Detector(String name, int layer, float[] direction, double thresho
         if (policy == null) policy = GuardPolicy.FLAG;
         if (refusal == null) refusal = DEFAULT_REFUSAL;
         if (!Double.isFinite(steerCoefficient)) throw new IllegalArgumentException("detector '" + name + "': steer coefficient " + steerCoefficient + " is not finite");
-        calibration = calibration == null ? Map.of() : Map.copyOf(calibration);
+        calibration = calibration == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(calibration));
         direction = direction.clone();
     }
 

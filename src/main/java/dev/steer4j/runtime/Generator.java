@@ -48,7 +48,7 @@ public final class Generator {
 
         Sampler sampler = new Sampler(cfg, vocab);
         StreamDecoder decoder = tokenizer.streamDecoder();
-        StopMatcher stops = new StopMatcher(cfg.stop());
+        StopStrings stops = new StopStrings(cfg.stop());
         int[] out = new int[Math.max(16, cfg.maxTokens())];
         int n = 0;
         FinishReason reason = FinishReason.LENGTH;
@@ -97,69 +97,5 @@ public final class Generator {
             logits = seq.workspace().logits();
         }
         return logits;
-    }
-
-    /**
-     * Holds back text that might be the start of a stop string, and cuts the text at the first complete stop
-     * string.
-     */
-    static final class StopMatcher {
-        private final java.util.List<String> stops;
-        private final StringBuilder all = new StringBuilder();
-        private int emitted;
-        private boolean stopped;
-
-        StopMatcher(java.util.List<String> stops) {
-            this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
-        }
-
-        String accept(String piece) {
-            all.append(piece);
-            if (stops.isEmpty()) {
-                String s = all.substring(emitted);
-                emitted = all.length();
-                return s;
-            }
-            int cut = -1;
-            for (String s : stops) {
-                int i = all.indexOf(s, Math.max(0, emitted - s.length()));
-                if (i >= 0 && (cut < 0 || i < cut)) cut = i;
-            }
-            if (cut >= 0) {
-                stopped = true;
-                all.setLength(cut);
-                String s = cut > emitted ? all.substring(emitted) : "";
-                emitted = all.length();
-                return s;
-            }
-            int hold = 0;
-            for (String s : stops) {
-                for (int k = Math.min(s.length() - 1, all.length() - emitted); k > hold; k--) {
-                    if (endsWithPrefix(s, k)) { hold = k; break; }
-                }
-            }
-            int upto = all.length() - hold;
-            String s = all.substring(emitted, upto);
-            emitted = upto;
-            return s;
-        }
-
-        /** True when the text ends with the first k characters of s. */
-        private boolean endsWithPrefix(String s, int k) {
-            int base = all.length() - k;
-            for (int i = 0; i < k; i++) if (all.charAt(base + i) != s.charAt(i)) return false;
-            return true;
-        }
-
-        String flush(String last) {
-            if (stopped) return "";
-            all.append(last);
-            String s = all.substring(emitted);
-            emitted = all.length();
-            return s;
-        }
-
-        boolean stopped() { return stopped; }
-        String text() { return all.toString(); }
     }
 }

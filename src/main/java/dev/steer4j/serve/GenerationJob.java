@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.runtime.StopStrings;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.runtime.GenerationConfig;
 import dev.steer4j.runtime.Sampler;

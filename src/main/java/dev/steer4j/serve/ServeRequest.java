@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.model.ChatTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.steer4j.steer.Condition;

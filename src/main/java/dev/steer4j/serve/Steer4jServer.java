@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.model.ChatTemplate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -98,7 +99,6 @@ public final class Steer4jServer implements AutoCloseable {
             }
         }
         this.template = ChatTemplate.forTokenizer(tokenizer, override);
-        this.library = new VectorLibrary(options.vectorsDir(), model);
         this.guard = options.guardFile() == null ? null : GuardFile.read(options.guardFile());
         if (guard != null) {
             try {
@@ -107,6 +107,7 @@ public final class Steer4jServer implements AutoCloseable {
                 throw new IllegalArgumentException(options.guardFile() + ": " + e.getMessage(), e);
             }
         }
+        this.library = new VectorLibrary(options.vectorsDir(), model);
         this.apiKeyHash = options.apiKey() == null ? null : sha256(options.apiKey());
         this.scheduler = new Scheduler(new ForwardPass(model), options.maxBatch(), options.queueCapacity(), ServerMetrics::new);
         this.metrics = scheduler.metrics();
@@ -384,7 +385,12 @@ public final class Steer4jServer implements AutoCloseable {
     }
 
     private int[] chatTokens(List<ChatTemplate.Message> messages) {
-        String text = template.render(messages);
+        String text;
+        try {
+            text = template.render(messages);
+        } catch (ChatTemplate.ChatTemplateException e) {
+            throw new ApiException(400, e.getMessage(), "invalid_request_error", "messages", "chat_template_error");
+        }
         if (template.isFallback()) return tokenizer.encode(text);
         boolean bos = tokenizer.addBosByDefault() && (template.bosToken().isEmpty() || !text.startsWith(template.bosToken()));
         return tokenizer.encode(text, bos, false, true);
@@ -497,8 +503,9 @@ public final class Steer4jServer implements AutoCloseable {
     }
 
     /**
-     * Cancels a non-streaming generation when the client goes away. Jetty reports a failed connection through the
-     * core request's failure listeners.
+     * Cancels the generation when Jetty reports the request's connection as failed. Over HTTP/1.1 Jetty does not read
+     * the connection while a handler runs, so a client that simply closes is noticed only by a streamed response's
+     * next write (see {@link #stream}); blocking requests then end at max_tokens or their timeout.
      */
     private void watchDisconnect(Context ctx, GenerationJob job) {
         try {

@@ -20,7 +20,8 @@ import java.util.List;
  * of every {@code attn_output} and {@code ffn_down}. The result equals run-time ablation of the same direction
  * ({@link Steering#ablate(float[])}) up to float rounding.
  *
- * <p>Modified tensors are written as F32 (a quantised source is dequantised first); every other tensor is copied
+ * <p>Modified tensors are written as F32 (a quantised source is dequantised first), computed one at a time while
+ * the file is written; every other tensor is copied
  * byte for byte, and the metadata is unchanged apart from {@code general.name}. When the model ties its unembedding to
  * {@code token_embd} (no {@code output.weight}), the original embedding is also written as {@code output.weight}, since
  * the unembedding reads the residual stream rather than writing it and must stay as it was.
@@ -54,17 +55,21 @@ public final class Orthogonalizer {
         for (GGUFTensorInfo t : f.tensors().values()) {
             String n = t.name();
             if (n.equals("token_embd.weight")) {
-                float[] m = model.tokenEmbedding().toFloatArray();
-                projectRows(m, model.tokenEmbedding().rows(), dim, r);
-                w.addF32(n, t.dims(), m);
+                w.addF32(n, t.dims(), () -> {
+                    float[] m = model.tokenEmbedding().toFloatArray();
+                    projectRows(m, model.tokenEmbedding().rows(), dim, r);
+                    return m;
+                });
                 modified.add(n);
                 if (tied) w.addSegment("output.weight", t.dims(), t.type(), t.data());
             } else if (n.matches("blk\\.\\d+\\.(attn_output|ffn_down)\\.weight")) {
                 int layer = Integer.parseInt(n.substring(4, n.indexOf('.', 4)));
                 WeightMatrix wm = n.contains("attn_output") ? model.layer(layer).wo() : model.layer(layer).ffnDown();
-                float[] m = wm.toFloatArray();
-                projectColumns(m, wm.rows(), wm.cols(), r);
-                w.addF32(n, t.dims(), m);
+                w.addF32(n, t.dims(), () -> {
+                    float[] m = wm.toFloatArray();
+                    projectColumns(m, wm.rows(), wm.cols(), r);
+                    return m;
+                });
                 modified.add(n);
             } else {
                 w.addSegment(n, t.dims(), t.type(), t.data());

@@ -167,11 +167,12 @@ public final class Steering {
         return u;
     }
 
-    /** The model's general.name, or its file name. */
+    /** How errors name a model: its file name, or its general.name when it has no file. */
     public static String modelName(Model m) {
+        if (m.file() != null && m.file().path() != null && m.file().path().getFileName() != null)
+            return m.file().path().getFileName().toString();
         String n = m.config().name();
-        if (n == null || n.isBlank()) n = m.file() != null && m.file().path() != null ? String.valueOf(m.file().path().getFileName()) : "model";
-        return n;
+        return n == null || n.isBlank() ? "model" : n;
     }
 
     // ---------------------------------------------------------------- application

@@ -3,7 +3,6 @@ package dev.steer4j.tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -88,11 +87,6 @@ final class Blocks {
             m = (b >> 4) | (((q[off + j] & 0xFF) >> 6) << 4);
         }
         return sc | m << 8;
-    }
-
-    /** Widens {@code L} signed bytes to {@code L} floats. */
-    static FloatVector toFloats(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** Checks that {@code cols} is a whole number of blocks of {@code blockSize}. */

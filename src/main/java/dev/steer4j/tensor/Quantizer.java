@@ -6,7 +6,8 @@ import dev.steer4j.format.gguf.GGMLType;
  * Reference quantisers for the supported storage types, following ggml's {@code quantize_row_*_ref} functions (the
  * ones llama-quantize uses when no importance matrix is given) operation for operation in float arithmetic, so that
  * the bytes match ggml's where ggml is built without fused multiply-add contraction.
- * <p>Used to synthesise test tensors and random-weight models of real shapes. Not tuned for speed.
+ * <p>Used to synthesise test tensors and random-weight models of real shapes. Large tensors are quantised on the common
+ * fork-join pool; the output does not depend on the split. Thread-safe.
  */
 public final class Quantizer {
     private Quantizer() {}
@@ -24,23 +25,42 @@ public final class Quantizer {
             throw new IllegalArgumentException("shape " + rows + " x " + cols + " does not match " + values.length + " values");
         if (cols % type.blockSize() != 0)
             throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize());
+        switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> { }
+            default -> throw new UnsupportedTensorTypeException("(quantize)", type);
+        }
         long size = type.byteSize((long) rows * cols);
         if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor of " + size + " bytes is too large");
         byte[] out = new byte[(int) size];
-        int n = values.length;
-        switch (type) {
-            case F32 -> { for (int i = 0; i < n; i++) putInt(out, 4 * i, Float.floatToRawIntBits(values[i])); }
-            case F16 -> { for (int i = 0; i < n; i++) putShort(out, 2 * i, Float.floatToFloat16(values[i])); }
-            case BF16 -> { for (int i = 0; i < n; i++) putShort(out, 2 * i, toBF16(values[i])); }
-            case Q8_0 -> { for (int b = 0; b < n / 32; b++) q8_0(values, 32 * b, out, 34 * b); }
-            case Q4_0 -> { for (int b = 0; b < n / 32; b++) q4_0(values, 32 * b, out, 18 * b); }
-            case Q4_1 -> { for (int b = 0; b < n / 32; b++) q4_1(values, 32 * b, out, 20 * b); }
-            case Q4_K -> { var s = new KScratch(); for (int b = 0; b < n / QK_K; b++) q4_K(values, QK_K * b, out, 144 * b, s); }
-            case Q5_K -> { var s = new KScratch(); for (int b = 0; b < n / QK_K; b++) q5_K(values, QK_K * b, out, 176 * b, s); }
-            case Q6_K -> { var s = new KScratch(); for (int b = 0; b < n / QK_K; b++) q6_K(values, QK_K * b, out, 210 * b, s); }
-            default -> throw new UnsupportedTensorTypeException("(quantize)", type);
+        int nBlocks = values.length / type.blockSize();
+        // Blocks are independent, so large tensors are split across the common pool; the bytes do not depend on it.
+        int chunk = Math.max(1, PARALLEL_CHUNK_VALUES / type.blockSize());
+        if (nBlocks <= chunk) {
+            quantizeBlocks(type, values, out, 0, nBlocks);
+        } else {
+            int chunks = (nBlocks + chunk - 1) / chunk;
+            java.util.stream.IntStream.range(0, chunks).parallel().forEach(c ->
+                    quantizeBlocks(type, values, out, c * chunk, Math.min(nBlocks, (c + 1) * chunk)));
         }
         return out;
+    }
+
+    private static final int PARALLEL_CHUNK_VALUES = 1 << 18;
+
+    /** Quantises blocks [from, to) of the flattened values into their places in out. */
+    private static void quantizeBlocks(GGMLType type, float[] values, byte[] out, int from, int to) {
+        switch (type) {
+            case F32 -> { for (int i = from; i < to; i++) putInt(out, 4 * i, Float.floatToRawIntBits(values[i])); }
+            case F16 -> { for (int i = from; i < to; i++) putShort(out, 2 * i, Float.floatToFloat16(values[i])); }
+            case BF16 -> { for (int i = from; i < to; i++) putShort(out, 2 * i, toBF16(values[i])); }
+            case Q8_0 -> { for (int b = from; b < to; b++) q8_0(values, 32 * b, out, 34 * b); }
+            case Q4_0 -> { for (int b = from; b < to; b++) q4_0(values, 32 * b, out, 18 * b); }
+            case Q4_1 -> { for (int b = from; b < to; b++) q4_1(values, 32 * b, out, 20 * b); }
+            case Q4_K -> { var s = new KScratch(); for (int b = from; b < to; b++) q4_K(values, QK_K * b, out, 144 * b, s); }
+            case Q5_K -> { var s = new KScratch(); for (int b = from; b < to; b++) q5_K(values, QK_K * b, out, 176 * b, s); }
+            case Q6_K -> { var s = new KScratch(); for (int b = from; b < to; b++) q6_K(values, QK_K * b, out, 210 * b, s); }
+            default -> throw new UnsupportedTensorTypeException("(quantize)", type);
+        }
     }
 
     // ---- scalar helpers with ggml's exact semantics ----

@@ -71,6 +71,32 @@ class QuantizerRoundTripTest {
         }
     }
 
+    /** Large tensors are quantised in parallel chunks; the bytes must equal a row-by-row quantisation. */
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F16", "Q8_0", "Q4_K", "Q6_K"})
+    void parallelSplitDoesNotChangeTheBytes(GGMLType type) {
+        int rows = 160, cols = 2048; // 327680 values: more than one parallel chunk
+        Random rnd = new Random(9);
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+        byte[] whole = Quantizer.quantize(type, v, rows, cols);
+        int rowBytes = (int) type.byteSize(cols);
+        for (int r = 0; r < rows; r += 37) {
+            byte[] one = Quantizer.quantize(type, java.util.Arrays.copyOfRange(v, r * cols, (r + 1) * cols), 1, cols);
+            assertTrue(java.util.Arrays.equals(one, 0, rowBytes, whole, r * rowBytes, (r + 1) * rowBytes), "row " + r);
+        }
+    }
+
+    @Test
+    void rejectsTypesWithoutAQuantizer() {
+        try {
+            Quantizer.quantize(GGMLType.Q5_0, new float[32], 1, 32);
+        } catch (UnsupportedTensorTypeException e) {
+            return;
+        }
+        throw new AssertionError("Q5_0 should be rejected");
+    }
+
     @Test
     void nearestIntAndRoundfFollowC() {
         assertEquals(2, Quantizer.nearestInt(2.5f));   // half to even

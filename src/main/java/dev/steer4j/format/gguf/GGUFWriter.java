@@ -58,15 +58,32 @@ public final class GGUFWriter {
         long n = 1;
         for (long d : dims) n *= d;
         if (n != values.length) throw new IllegalArgumentException("tensor " + name + ": " + values.length + " values for shape of " + n);
-        return add(name, dims, GGMLType.F32, 4L * values.length, out -> {
-            ByteBuffer bb = ByteBuffer.allocate(4 * 4096).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < values.length; i += 4096) {
-                bb.clear();
-                int end = Math.min(values.length, i + 4096);
-                for (int j = i; j < end; j++) bb.putFloat(values[j]);
-                out.write(bb.array(), 0, bb.position());
-            }
+        return add(name, dims, GGMLType.F32, 4L * values.length, out -> writeFloats(out, values));
+    }
+
+    /**
+     * Adds an F32 tensor whose values are computed only when the file is written, so a writer holding many large
+     * tensors keeps at most one of them in memory at a time.
+     */
+    public GGUFWriter addF32(String name, long[] dims, java.util.function.Supplier<float[]> values) {
+        long n = 1;
+        for (long d : dims) n *= d;
+        final long count = n;
+        return add(name, dims, GGMLType.F32, 4L * n, out -> {
+            float[] v = values.get();
+            if (v.length != count) throw new IOException("tensor " + name + ": " + v.length + " values for shape of " + count);
+            writeFloats(out, v);
         });
+    }
+
+    private static void writeFloats(OutputStream out, float[] values) throws IOException {
+        ByteBuffer bb = ByteBuffer.allocate(4 * 4096).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i += 4096) {
+            bb.clear();
+            int end = Math.min(values.length, i + 4096);
+            for (int j = i; j < end; j++) bb.putFloat(values[j]);
+            out.write(bb.array(), 0, bb.position());
+        }
     }
 
     /** Adds a tensor whose raw bytes (already in {@code type}'s block format) are in {@code bytes}. */
@@ -101,9 +118,11 @@ public final class GGUFWriter {
         if (al != null && al.value() instanceof Long l) alignment = (int) (long) l;
         Path dir = path.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".part");
+        // A sibling temp file (created with the default permissions, unlike Files.createTempFile's 0600), moved into
+        // place only once complete.
+        Path tmp = (dir != null ? dir : Path.of(".")).resolve("." + path.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".part");
         try {
-            try (CountingOut out = new CountingOut(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+            try (CountingOut out = new CountingOut(new BufferedOutputStream(Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE), 1 << 16))) {
                 out.u32(GGUFFile.MAGIC);
                 out.u32(3);
                 out.u64(tensors.size());

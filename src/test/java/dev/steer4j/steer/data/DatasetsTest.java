@@ -122,7 +122,7 @@ class DatasetsTest {
 
     @Test
     void caaMatchesEveryItemOfTheRealDatasetWhenPresent() {
-        Path full = Path.of("/work/shared/data/caa/generate/sycophancy/generate_dataset.json");
+        Path full = Path.of("../shared/data/caa/generate/sycophancy/generate_dataset.json");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full), "shared data not present in this checkout");
         ContrastiveDataset d = Datasets.caa(full);
         assertEquals(1000, d.positives().size());

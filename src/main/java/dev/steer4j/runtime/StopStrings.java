@@ -1,4 +1,4 @@
-package dev.steer4j.serve;
+package dev.steer4j.runtime;
 
 import java.util.List;
 
@@ -6,18 +6,18 @@ import java.util.List;
  * Cuts generated text at the first stop string, and holds back a tail that could still become one, so a stream never
  * shows the start of a stop string it later cuts.
  */
-final class StopStrings {
+public final class StopStrings {
     private final List<String> stops;
     private final StringBuilder all = new StringBuilder();
     private int emitted;
     private boolean stopped;
 
-    StopStrings(List<String> stops) {
+    public StopStrings(List<String> stops) {
         this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
     }
 
     /** Appends a piece; returns the text that is now safe to show. */
-    String accept(String piece) {
+    public String accept(String piece) {
         if (stopped) return "";
         all.append(piece);
         int cut = -1;
@@ -54,7 +54,7 @@ final class StopStrings {
     }
 
     /** At the end of generation: whatever was held back (nothing after a stop). */
-    String flush(String last) {
+    public String flush(String last) {
         if (stopped) return "";
         all.append(last);
         String s = all.substring(emitted);
@@ -62,8 +62,8 @@ final class StopStrings {
         return s;
     }
 
-    boolean stopped() { return stopped; }
+    public boolean stopped() { return stopped; }
 
     /** The whole text so far, cut at the stop string. */
-    String text() { return all.toString(); }
+    public String text() { return all.toString(); }
 }

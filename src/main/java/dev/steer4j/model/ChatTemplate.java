@@ -1,4 +1,4 @@
-package dev.steer4j.serve;
+package dev.steer4j.model;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
@@ -17,6 +17,9 @@ import java.util.Map;
  * Jinjava with Hugging Face's settings ({@code trim_blocks}, {@code lstrip_blocks}, {@code raise_exception},
  * {@code bos_token}, {@code eos_token}, {@code add_generation_prompt = true}).
  *
+ * <p>Used by the server's chat endpoint and by the A/B evaluation, so both render a model's conversations the same
+ * way. A template that fails raises {@link ChatTemplateException} with Jinja's reason.
+ *
  * <p><b>Plain fallback</b> (models without a template, such as the bundled stories260K): the contents of the messages
  * joined with newlines, with no role markers, so a base model simply continues the conversation's text.
  */
@@ -25,7 +28,7 @@ public final class ChatTemplate {
     public record Message(String role, String content) {}
 
     /** The documented plain fallback, itself a Jinja template. */
-    public static final String PLAIN = "{% for m in messages %}{{ m.content }}{% if not loop.last %}\n{% endif %}{% endfor %}";
+    public static final String PLAIN = "{% for m in messages %}{{ m.content }}{% if not loop.last %}{{ '\\n' }}{% endif %}{% endfor %}";
 
     private static final Jinjava JINJAVA = newJinjava();
 
@@ -58,6 +61,11 @@ public final class ChatTemplate {
     public String source() { return template; }
     public String bosToken() { return bosToken; }
 
+    /** A template that could not render the conversation (or rejected it with {@code raise_exception}). */
+    public static final class ChatTemplateException extends IllegalArgumentException {
+        public ChatTemplateException(String message) { super(message); }
+    }
+
     /** Renders the messages and the generation prompt of the assistant's turn. */
     public String render(List<Message> messages) {
         List<Map<String, Object>> ms = new ArrayList<>();
@@ -76,11 +84,12 @@ public final class ChatTemplate {
         try {
             r = JINJAVA.renderForResult(template, ctx);
         } catch (RuntimeException e) {
-            throw new ApiException(400, "the chat template failed: " + rootMessage(e), "invalid_request_error", "messages", "chat_template_error");
+            throw new ChatTemplateException("the chat template failed: " + rootMessage(e));
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
-                throw new ApiException(400, "the chat template failed: " + e.getMessage(), "invalid_request_error", "messages", "chat_template_error");
+                throw new ChatTemplateException("the chat template failed at line " + e.getLineno() + ": "
+                        + (e.getException() != null ? rootMessage(e.getException()) : e.getMessage()));
         }
         return r.getOutput();
     }

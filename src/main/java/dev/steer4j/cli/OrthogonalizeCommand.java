@@ -1,0 +1,44 @@
+package dev.steer4j.cli;
+
+import dev.steer4j.model.Model;
+import dev.steer4j.steer.Orthogonalizer;
+import dev.steer4j.steer.Steering;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code steer4j orthogonalize}: bake a directional ablation into the weights ("abliteration"). */
+@Command(name = "orthogonalize", mixinStandardHelpOptions = true,
+        description = "Write a copy of the model with a direction projected out of every residual-stream write "
+                + "(token_embd, attn_output, ffn_down): the same logits as --ablate, with no run-time cost.")
+public final class OrthogonalizeCommand implements Callable<Integer> {
+    @Mixin ModelOption model;
+
+    @Option(names = {"-d", "--direction"}, required = true, paramLabel = "FILE[:L]",
+            description = "Vector file (.gguf control vector or .json); its layer-L direction, or its only direction")
+    String direction;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.gguf", description = "Where to write the new model")
+    Path output;
+
+    @Option(names = "--name", description = "general.name of the new model (default: old name + \" (orthogonalized)\")")
+    String name;
+
+    @Override
+    public Integer call() {
+        float[] d = SteeringOptions.direction(direction, "--direction");
+        try (Model m = model.load()) {
+            long t0 = System.nanoTime();
+            Orthogonalizer.Result r = Orthogonalizer.write(m, d, output, name);
+            System.out.printf("wrote %s: %d tensors orthogonalised to the direction (%s%s), %.1f s%n", r.file(), r.modified().size(),
+                    String.join(", ", r.modified().subList(0, Math.min(3, r.modified().size()))), r.modified().size() > 3 ? ", ..." : "",
+                    (System.nanoTime() - t0) / 1e9);
+            if (r.untiedOutput()) System.out.println("the model tied output.weight to token_embd; the original embedding was kept as output.weight");
+            System.out.println("model " + Steering.modelName(m) + " -> " + output.getFileName());
+        }
+        return 0;
+    }
+}
