@@ -30,10 +30,14 @@ import java.util.function.Consumer;
  */
 public final class Benchmark {
     /** What to measure. */
+    /**
+     * @param minRunNanos a run repeats its work until at least this long has passed, so that small models are timed
+     *                    over many steps
+     */
     public record Options(int threads, int repeats, int[] prefill, int[] decode, int hookTokens, long seed,
-                          int triadLength, boolean hooks, boolean triad) {
+                          int triadLength, boolean hooks, boolean triad, long minRunNanos) {
         public static Options defaults(int threads) {
-            return new Options(threads, 3, new int[]{128, 512}, new int[]{64, 128}, 64, 42, StreamTriad.DEFAULT_LENGTH, true, true);
+            return new Options(threads, 3, new int[]{128, 512}, new int[]{64, 128}, 64, 42, StreamTriad.DEFAULT_LENGTH, true, true, MIN_RUN_NANOS);
         }
     }
 
@@ -51,8 +55,8 @@ public final class Benchmark {
                          Map<String, Double> hookOverheadPercent, Double triadOneThreadGBs, Double triadGBs,
                          Double decodeBoundTokS, Double decodePercentOfBound, String loadAverageBefore, String loadAverageAfter) {}
 
-    /** A run repeats its work until at least this long has passed, so that tiny models are timed over many steps. */
-    static final long MIN_RUN_NANOS = 250_000_000L;
+    /** Default minimum duration of one timed run. */
+    public static final long MIN_RUN_NANOS = 250_000_000L;
 
     private final Options o;
     private final Consumer<String> log;
@@ -85,8 +89,8 @@ public final class Benchmark {
             // Warm-up: compile the kernels at every row count the runs use.
             for (int w = 0; w < 2; w++) {
                 SequenceState s = new SequenceState(m);
-                prefill(fp, s, prompt(rnd, Math.min(128, maxPrompt(m)), vocab, bos));
-                decode(fp, s, 8, vocab);
+                prefill(fp, s, prompt(rnd, Math.min(128, m.config().contextLength() / 2), vocab, bos));
+                decode(fp, s, Math.min(8, m.config().contextLength() / 4), vocab);
             }
 
             List<Measurement> pp = new ArrayList<>();
@@ -104,7 +108,7 @@ public final class Benchmark {
                         argmax(prefill(fp, s, p), vocab);
                         long t = run.stop(n);
                         if (n == 128) firstTokenMs = Double.isNaN(firstTokenMs) ? ms(t) : Math.min(firstTokenMs, ms(t));
-                    } while (run.nanos < MIN_RUN_NANOS);
+                    } while (run.nanos < o.minRunNanos());
                     runs[r] = run.tokensPerSecond();
                     shares[r] = run.cpuShare(o.threads());
                 }
@@ -114,11 +118,12 @@ public final class Benchmark {
 
             List<Measurement> tg = new ArrayList<>();
             for (int n : o.decode()) {
+                if (n > maxPrompt(m)) continue;
                 double[] runs = new double[o.repeats()];
                 double[] shares = new double[o.repeats()];
                 for (int r = 0; r < runs.length; r++) {
                     Run run = new Run();
-                    do decodeRun(fp, new SequenceState(m, n + 1), n, bos, vocab, run); while (run.nanos < MIN_RUN_NANOS);
+                    do decodeRun(fp, new SequenceState(m, n + 1), n, bos, vocab, run); while (run.nanos < o.minRunNanos());
                     runs[r] = run.tokensPerSecond();
                     shares[r] = run.cpuShare(o.threads());
                 }
@@ -150,7 +155,7 @@ public final class Benchmark {
 
     /** Plain decode interleaved with: a vector on every layer, one capture hook, and a guard-like probe. */
     private void hookRuns(Model m, ForwardPass fp, int bos, int vocab, List<Measurement> out, Map<String, Double> overhead) {
-        int n = o.hookTokens();
+        int n = Math.min(o.hookTokens(), maxPrompt(m));
         int layers = m.config().layers();
         int dim = m.config().dim();
         SplittableRandom rnd = new SplittableRandom(o.seed() + 1);
@@ -194,7 +199,7 @@ public final class Benchmark {
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-                } while (run.nanos < MIN_RUN_NANOS);
+                } while (run.nanos < o.minRunNanos());
                 runs[v][r] = run.tokensPerSecond();
                 shares[v][r] = run.cpuShare(o.threads());
             }

@@ -38,6 +38,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-triad", description = "Skip the memory-bandwidth measurement")
     boolean noTriad;
 
+    @Option(names = "--min-run-ms", defaultValue = "250", description = "Each run repeats until at least this many ms have passed (default: ${DEFAULT-VALUE})")
+    long minRunMs;
+
     @Option(names = "--json", description = "Print one JSON object instead of the table")
     boolean json;
 
@@ -47,7 +50,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
         int hookTokens = decode.length > 0 ? decode[0] : 64;
         Benchmark.Options o = new Benchmark.Options(threads, repeats, prefill, decode, hookTokens, 42,
-                dev.steer4j.bench.StreamTriad.DEFAULT_LENGTH, !noHooks, !noTriad);
+                dev.steer4j.bench.StreamTriad.DEFAULT_LENGTH, !noHooks, !noTriad, minRunMs * 1_000_000L);
         Benchmark b = new Benchmark(o, json ? null : line -> {
             System.out.println("  " + line);
             System.out.flush();

@@ -203,8 +203,7 @@ final class MatmulTask implements ThreadPool.RangeBody {
         a20.intoArray(t, 8 * L); a21.intoArray(t, 9 * L); a22.intoArray(t, 10 * L); a23.intoArray(t, 11 * L);
         a30.intoArray(t, 12 * L); a31.intoArray(t, 13 * L); a32.intoArray(t, 14 * L); a33.intoArray(t, 15 * L);
         for (int j = 0; j < 16; j++) {
-            float s = 0f;
-            for (int l = 0; l < L; l++) s += t[j * L + l];
+            float s = laneSum(t, j * L);
             int a = j >> 2, b = j & 3;
             for (int k = upper; k < cols; k++) s += p[pOff + a * cols + k] * x[xOff + b * xStride + k];
             sums[j] = s;
@@ -226,11 +225,21 @@ final class MatmulTask implements ThreadPool.RangeBody {
         float[] t = SCRATCH.get().lanes;
         a0.intoArray(t, 0); a1.intoArray(t, L); a2.intoArray(t, 2 * L); a3.intoArray(t, 3 * L);
         for (int a = 0; a < 4; a++) {
-            float s = 0f;
-            for (int l = 0; l < L; l++) s += t[a * L + l];
+            float s = laneSum(t, a * L);
             for (int k = upper; k < cols; k++) s += p[pOff + a * cols + k] * x[xOff + k];
             sums[a] = s;
         }
+    }
+
+    /**
+     * The sum of the L lanes stored at t[off..], in {@link VectorMath#sum}'s pairwise order (lane i with lane
+     * i + L/2, then i + L/4, ...), so that for F32 weights the tiled product is bit-identical to {@code dotRow}.
+     * Overwrites the lanes.
+     */
+    private static float laneSum(float[] t, int off) {
+        for (int s = L / 2; s >= 1; s >>= 1)
+            for (int i = 0; i < s; i++) t[off + i] = t[off + i] + t[off + i + s];
+        return t[off];
     }
 
     /** Per-thread buffers of the tiled product. */

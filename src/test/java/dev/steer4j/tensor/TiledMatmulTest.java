@@ -77,6 +77,25 @@ class TiledMatmulTest {
         }
     }
 
+    /**
+     * For F32 weights the tiled product performs dotRow's operations in dotRow's order (FMA per lane, pairwise lane
+     * sum, scalar tail), so prefill and decode agree bit for bit; callers such as activation patching rely on it.
+     */
+    @org.junit.jupiter.api.Test
+    void f32TiledProductIsBitIdenticalToDotRow() {
+        Random rnd = new Random(4);
+        for (int cols : new int[]{64, 172, 300}) {
+            int rows = 19, n = 6;
+            WeightMatrix m = random(GGMLType.F32, rnd, rows, cols);
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            float[] y = new float[n * rows];
+            m.matmul(THREE, x, cols, y, rows, n);
+            for (int i = 0; i < n; i++)
+                for (int r = 0; r < rows; r++) assertEquals(m.dotRow(r, x, i * cols), y[i * rows + r], 0f, cols + " cols, input " + i + " row " + r);
+        }
+    }
+
     /** Q, K and V in one fused step give exactly the three separate products. */
     @ParameterizedTest
     @EnumSource(value = GGMLType.class, names = {"Q8_0", "Q4_K"})
