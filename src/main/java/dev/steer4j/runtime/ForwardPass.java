@@ -154,7 +154,7 @@ public final class ForwardPass {
             for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.ffnNorm(), dim, c.rmsEps());
             int ffn = c.ffnDim();
             WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.ffnGate(), ws.gate, w.ffnUp(), ws.up, null, null);
-            VectorMath.swiglu(ws.gate, 0, ws.up, 0, n * ffn);
+            swiglu(ws, n * ffn);
             w.ffnDown().matmul(pool, activations, ws.gate, ffn, ws.delta, dim, n);
             hooks(HookSite.MLP_OUT, l, entries, ws, ws.delta, dim);
             VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
@@ -216,6 +216,32 @@ public final class ForwardPass {
                 x[a] = x0 * cos[i] - x1 * sin[i];
                 x[b] = x0 * sin[i] + x1 * cos[i];
             }
+        }
+    }
+
+    /** gate = silu(gate) · up over the first {@code count} elements, split across the pool (its exp dominates). */
+    private void swiglu(Workspace ws, int count) {
+        Swiglu task = ws.swiglu;
+        if (task == null) ws.swiglu = task = new Swiglu();
+        task.ws = ws;
+        task.count = count;
+        try {
+            pool.parallelFor((count + Swiglu.CHUNK - 1) / Swiglu.CHUNK, task, 16L * count);
+        } finally {
+            task.ws = null;
+        }
+    }
+
+    /** The SwiGLU step as a reusable job: chunks of elements, each computed exactly as {@link VectorMath#swiglu}. */
+    static final class Swiglu implements ThreadPool.RangeBody {
+        static final int CHUNK = 512;
+        Workspace ws;
+        int count;
+
+        @Override
+        public void run(int start, int end) {
+            int from = start * CHUNK, to = Math.min(count, end * CHUNK);
+            VectorMath.swiglu(ws.gate, from, ws.up, from, to - from);
         }
     }
 

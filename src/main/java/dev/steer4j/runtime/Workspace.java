@@ -26,8 +26,9 @@ public final class Workspace {
     final Activations view = new Activations();
     /** The one-entry batch of {@link ForwardPass#forward(SequenceState, int[], boolean)}, reused every step. */
     final Batch single = new Batch();
-    /** The attention job, reused every step. */
+    /** The attention and SwiGLU jobs, reused every step. */
     ForwardPass.Attention attention;
+    ForwardPass.Swiglu swiglu;
 
     public Workspace(ModelConfig c) {
         this.c = c;
