@@ -52,7 +52,8 @@ public final class Benchmark {
     public record Report(String model, String architecture, String types, long fileBytes, long weightBytesPerToken,
                          int threads, String cpu, double loadMs, double firstTokenMs, double firstTokenColdMs,
                          List<Measurement> prefill, List<Measurement> decode, List<Measurement> hooks,
-                         Map<String, Double> hookOverheadPercent, Double triadOneThreadGBs, Double triadGBs,
+                         Map<String, Double> hookOverheadPercent, Map<String, Double> hookMicrosPerToken,
+                         Double triadOneThreadGBs, Double triadGBs,
                          Double decodeBoundTokS, Double decodePercentOfBound, String loadAverageBefore, String loadAverageAfter) {}
 
     /** Default minimum duration of one timed run. */
@@ -133,7 +134,8 @@ public final class Benchmark {
 
             List<Measurement> hooks = new ArrayList<>();
             Map<String, Double> overhead = new LinkedHashMap<>();
-            if (o.hooks()) hookRuns(m, fp, bos, vocab, hooks, overhead);
+            Map<String, Double> hookMicros = new LinkedHashMap<>();
+            if (o.hooks()) hookRuns(m, fp, bos, vocab, hooks, overhead, hookMicros);
 
             StreamTriad.Result one = null, all = null;
             if (o.triad()) {
@@ -147,14 +149,21 @@ public final class Benchmark {
             double tgBest = tg.isEmpty() ? Double.NaN : tg.getFirst().best();
             Double pct = bound == null || tg.isEmpty() ? null : 100 * tgBest / bound;
             return new Report(modelPath.getFileName().toString(), m.config().architecture().ggufName, typeSummary(m),
-                    fileSize(modelPath), bytes, o.threads(), cpuName(), loadMs, firstTokenMs, coldMs, pp, tg, hooks, overhead,
+                    fileSize(modelPath), bytes, o.threads(), cpuName(), loadMs, firstTokenMs, coldMs, pp, tg, hooks, overhead, hookMicros,
                     one == null ? null : one.gbPerSecond(), all == null ? null : all.gbPerSecond(), bound, pct,
                     loadBefore, loadAverage());
         }
     }
 
-    /** Plain decode interleaved with: a vector on every layer, one capture hook, and a guard-like probe. */
-    private void hookRuns(Model m, ForwardPass fp, int bos, int vocab, List<Measurement> out, Map<String, Double> overhead) {
+    /**
+     * Plain decode interleaved with: a vector on every layer, one capture hook, a probe (one dot product per token at
+     * one layer) and the guard (one flag detector). Two figures per variant: decode tokens/s (best of the rounds;
+     * on a shared 2-core machine its noise is several %, larger than the effect), and the time spent inside the
+     * variant's hooks per token, measured by timing hooks registered just before and just after it at every hook
+     * point, net of those timers' own cost; {@code hookOverheadPercent} is that time as a share of a plain token.
+     */
+    private void hookRuns(Model m, ForwardPass fp, int bos, int vocab, List<Measurement> out, Map<String, Double> overhead,
+                          Map<String, Double> hookMicros) {
         int n = Math.min(o.hookTokens(), maxPrompt(m));
         int layers = m.config().layers();
         int dim = m.config().dim();
@@ -167,6 +176,20 @@ public final class Benchmark {
         String[] names = {"tg" + n, "tg" + n + "+steer(all layers)", "tg" + n + "+capture(1 layer)",
                 "tg" + n + "+probe(1 layer)", "tg" + n + "+guard(1 detector)"};
         Guard guard = new Guard(java.util.List.of(new Detector("bench", mid, probe, 0.5, GuardPolicy.FLAG, null, null, 0, null)), m.config().name());
+        float[] sink = new float[(n + 1) * dim];
+        float[] scores = new float[n + 1];
+        java.util.function.BiFunction<Integer, SequenceState, AutoCloseable> variant = (v, s) -> switch (v) {
+            case 1 -> Steering.none().add(vector, 4.0).applyTo(s);
+            case 2 -> s.hooks().add(HookPoint.residPost(mid), act -> {
+                for (int i = 0; i < act.rows(); i++) System.arraycopy(act.data(), act.offset(i), sink, act.position(i) * dim, dim);
+            });
+            case 3 -> s.hooks().add(HookPoint.residPost(mid), act -> {
+                for (int i = 0; i < act.rows(); i++)
+                    scores[act.position(i)] = dev.steer4j.tensor.VectorMath.dot(act.data(), act.offset(i), probe, 0, dim);
+            });
+            case 4 -> guard.attach(s, name -> { throw new IllegalArgumentException(name); });
+            default -> null;
+        };
         int rounds = Math.max(o.repeats(), 5);
         double[][] runs = new double[names.length][rounds];
         double[][] shares = new double[names.length][rounds];
@@ -174,31 +197,10 @@ public final class Benchmark {
             for (int v = 0; v < names.length; v++) {
                 Run run = new Run();
                 do {
-                SequenceState s = new SequenceState(m, n + 1);
-                AutoCloseable handle = switch (v) {
-                    case 1 -> Steering.none().add(vector, 4.0).applyTo(s);
-                    case 2 -> {
-                        float[] sink = new float[(n + 1) * dim];
-                        yield s.hooks().add(HookPoint.residPost(mid), act -> {
-                            for (int i = 0; i < act.rows(); i++) System.arraycopy(act.data(), act.offset(i), sink, act.position(i) * dim, dim);
-                        });
-                    }
-                    case 3 -> {
-                        float[] scores = new float[n + 1];
-                        yield s.hooks().add(HookPoint.residPost(mid), act -> {
-                            for (int i = 0; i < act.rows(); i++)
-                                scores[act.position(i)] = dev.steer4j.tensor.VectorMath.dot(act.data(), act.offset(i), probe, 0, dim);
-                        });
-                    }
-                    case 4 -> guard.attach(s, name -> { throw new IllegalArgumentException(name); });
-                    default -> null;
-                };
-                decodeRun(fp, s, n, bos, vocab, run);
-                try {
-                    if (handle != null) handle.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+                    SequenceState s = new SequenceState(m, n + 1);
+                    AutoCloseable handle = variant.apply(v, s);
+                    decodeRun(fp, s, n, bos, vocab, run);
+                    close(handle);
                 } while (run.nanos < o.minRunNanos());
                 runs[v][r] = run.tokensPerSecond();
                 shares[v][r] = run.cpuShare(o.threads());
@@ -208,9 +210,44 @@ public final class Benchmark {
             out.add(measurement(names[v], n, runs[v], shares[v]));
             log.accept(line(out.getLast()));
         }
-        double plain = out.getFirst().best();
+        // time inside the hooks: brackets around the variant at every hook point, best of three passes
+        List<HookPoint> points = new ArrayList<>();
+        points.add(HookPoint.embed());
+        for (int l = 0; l < layers; l++)
+            for (dev.steer4j.runtime.HookSite site : dev.steer4j.runtime.HookSite.values())
+                if (site.perLayer) points.add(HookPoint.of(site, l));
+        points.add(HookPoint.finalNorm());
+        double[] nanosPerToken = new double[names.length];
+        java.util.Arrays.fill(nanosPerToken, Double.MAX_VALUE);
+        for (int pass = 0; pass < 3; pass++) {
+            for (int v = 0; v < names.length; v++) {
+                SequenceState s = new SequenceState(m, n + 1);
+                long[] clock = new long[2]; // [start of the current point, total]
+                for (HookPoint p : points) s.hooks().add(p, act -> clock[0] = System.nanoTime());
+                AutoCloseable handle = variant.apply(v, s);
+                for (HookPoint p : points) s.hooks().add(p, act -> clock[1] += System.nanoTime() - clock[0]);
+                decodeRun(fp, s, n, bos, vocab, new Run());
+                close(handle);
+                nanosPerToken[v] = Math.min(nanosPerToken[v], clock[1] / (double) n);
+            }
+        }
+        double plainTokenNanos = 1e9 / out.getFirst().best();
         String[] keys = {"steer", "capture", "probe", "guard"};
-        for (int v = 1; v < names.length; v++) overhead.put(keys[v - 1], 100 * (1 - out.get(v).best() / plain));
+        for (int v = 1; v < names.length; v++) {
+            double net = Math.max(0, nanosPerToken[v] - nanosPerToken[0]);
+            hookMicros.put(keys[v - 1], net / 1e3);
+            overhead.put(keys[v - 1], 100 * net / plainTokenNanos);
+        }
+        log.accept(String.format("time inside the hooks per token: steer %.1f us, capture %.1f us, probe %.1f us, guard %.1f us (a plain token takes %.0f us)",
+                hookMicros.get("steer"), hookMicros.get("capture"), hookMicros.get("probe"), hookMicros.get("guard"), plainTokenNanos / 1e3));
+    }
+
+    private static void close(AutoCloseable handle) {
+        try {
+            if (handle != null) handle.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Accumulated tokens, wall time and process CPU time of one timed run. */

@@ -77,7 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
         for (var m : r.decode()) row("decode", m);
         for (var m : r.hooks()) row("hooks", m);
         for (Map.Entry<String, Double> e : r.hookOverheadPercent().entrySet())
-            System.out.printf(Locale.ROOT, "overhead     %-28s %+8.1f %% of plain decode%n", e.getKey(), e.getValue());
+            System.out.printf(Locale.ROOT, "overhead     %-28s %8.1f us per token in its hooks = %.3f %% of a plain decode step%n",
+                    e.getKey(), r.hookMicrosPerToken().get(e.getKey()), e.getValue());
         if (r.triadGBs() != null) {
             System.out.printf(Locale.ROOT, "bandwidth    STREAM triad %.1f GB/s (1 thread), %.1f GB/s (%d threads)%n", r.triadOneThreadGBs(), r.triadGBs(), r.threads());
             System.out.printf(Locale.ROOT, "bound        %.2f tok/s (%.2f GB per token / %.1f GB/s); %s is %.0f %% of the bound%n",
