@@ -197,16 +197,104 @@ final class MatmulTask implements ThreadPool.RangeBody {
             w = FloatVector.fromArray(F, p, p3 + k);
             a30 = w.fma(v0, a30); a31 = w.fma(v1, a31); a32 = w.fma(v2, a32); a33 = w.fma(v3, a33);
         }
-        float[] t = SCRATCH.get().lanes;
-        a00.intoArray(t, 0); a01.intoArray(t, L); a02.intoArray(t, 2 * L); a03.intoArray(t, 3 * L);
-        a10.intoArray(t, 4 * L); a11.intoArray(t, 5 * L); a12.intoArray(t, 6 * L); a13.intoArray(t, 7 * L);
-        a20.intoArray(t, 8 * L); a21.intoArray(t, 9 * L); a22.intoArray(t, 10 * L); a23.intoArray(t, 11 * L);
-        a30.intoArray(t, 12 * L); a31.intoArray(t, 13 * L); a32.intoArray(t, 14 * L); a33.intoArray(t, 15 * L);
-        for (int j = 0; j < 16; j++) {
-            float s = laneSum(t, j * L);
-            int a = j >> 2, b = j & 3;
-            for (int k = upper; k < cols; k++) s += p[pOff + a * cols + k] * x[xOff + b * xStride + k];
-            sums[j] = s;
+        // VectorMath.sum's pairwise lane tree, written out: a call taking a vector could box it in this large method
+        if (L > 8) {
+            a00 = a00.add(a00.rearrange(VectorMath.SWAP8));
+            a01 = a01.add(a01.rearrange(VectorMath.SWAP8));
+            a02 = a02.add(a02.rearrange(VectorMath.SWAP8));
+            a03 = a03.add(a03.rearrange(VectorMath.SWAP8));
+            a10 = a10.add(a10.rearrange(VectorMath.SWAP8));
+            a11 = a11.add(a11.rearrange(VectorMath.SWAP8));
+            a12 = a12.add(a12.rearrange(VectorMath.SWAP8));
+            a13 = a13.add(a13.rearrange(VectorMath.SWAP8));
+            a20 = a20.add(a20.rearrange(VectorMath.SWAP8));
+            a21 = a21.add(a21.rearrange(VectorMath.SWAP8));
+            a22 = a22.add(a22.rearrange(VectorMath.SWAP8));
+            a23 = a23.add(a23.rearrange(VectorMath.SWAP8));
+            a30 = a30.add(a30.rearrange(VectorMath.SWAP8));
+            a31 = a31.add(a31.rearrange(VectorMath.SWAP8));
+            a32 = a32.add(a32.rearrange(VectorMath.SWAP8));
+            a33 = a33.add(a33.rearrange(VectorMath.SWAP8));
+        }
+        if (L > 4) {
+            a00 = a00.add(a00.rearrange(VectorMath.SWAP4));
+            a01 = a01.add(a01.rearrange(VectorMath.SWAP4));
+            a02 = a02.add(a02.rearrange(VectorMath.SWAP4));
+            a03 = a03.add(a03.rearrange(VectorMath.SWAP4));
+            a10 = a10.add(a10.rearrange(VectorMath.SWAP4));
+            a11 = a11.add(a11.rearrange(VectorMath.SWAP4));
+            a12 = a12.add(a12.rearrange(VectorMath.SWAP4));
+            a13 = a13.add(a13.rearrange(VectorMath.SWAP4));
+            a20 = a20.add(a20.rearrange(VectorMath.SWAP4));
+            a21 = a21.add(a21.rearrange(VectorMath.SWAP4));
+            a22 = a22.add(a22.rearrange(VectorMath.SWAP4));
+            a23 = a23.add(a23.rearrange(VectorMath.SWAP4));
+            a30 = a30.add(a30.rearrange(VectorMath.SWAP4));
+            a31 = a31.add(a31.rearrange(VectorMath.SWAP4));
+            a32 = a32.add(a32.rearrange(VectorMath.SWAP4));
+            a33 = a33.add(a33.rearrange(VectorMath.SWAP4));
+        }
+        if (L > 2) {
+            a00 = a00.add(a00.rearrange(VectorMath.SWAP2));
+            a01 = a01.add(a01.rearrange(VectorMath.SWAP2));
+            a02 = a02.add(a02.rearrange(VectorMath.SWAP2));
+            a03 = a03.add(a03.rearrange(VectorMath.SWAP2));
+            a10 = a10.add(a10.rearrange(VectorMath.SWAP2));
+            a11 = a11.add(a11.rearrange(VectorMath.SWAP2));
+            a12 = a12.add(a12.rearrange(VectorMath.SWAP2));
+            a13 = a13.add(a13.rearrange(VectorMath.SWAP2));
+            a20 = a20.add(a20.rearrange(VectorMath.SWAP2));
+            a21 = a21.add(a21.rearrange(VectorMath.SWAP2));
+            a22 = a22.add(a22.rearrange(VectorMath.SWAP2));
+            a23 = a23.add(a23.rearrange(VectorMath.SWAP2));
+            a30 = a30.add(a30.rearrange(VectorMath.SWAP2));
+            a31 = a31.add(a31.rearrange(VectorMath.SWAP2));
+            a32 = a32.add(a32.rearrange(VectorMath.SWAP2));
+            a33 = a33.add(a33.rearrange(VectorMath.SWAP2));
+        }
+        if (L > 1) {
+            a00 = a00.add(a00.rearrange(VectorMath.SWAP1));
+            a01 = a01.add(a01.rearrange(VectorMath.SWAP1));
+            a02 = a02.add(a02.rearrange(VectorMath.SWAP1));
+            a03 = a03.add(a03.rearrange(VectorMath.SWAP1));
+            a10 = a10.add(a10.rearrange(VectorMath.SWAP1));
+            a11 = a11.add(a11.rearrange(VectorMath.SWAP1));
+            a12 = a12.add(a12.rearrange(VectorMath.SWAP1));
+            a13 = a13.add(a13.rearrange(VectorMath.SWAP1));
+            a20 = a20.add(a20.rearrange(VectorMath.SWAP1));
+            a21 = a21.add(a21.rearrange(VectorMath.SWAP1));
+            a22 = a22.add(a22.rearrange(VectorMath.SWAP1));
+            a23 = a23.add(a23.rearrange(VectorMath.SWAP1));
+            a30 = a30.add(a30.rearrange(VectorMath.SWAP1));
+            a31 = a31.add(a31.rearrange(VectorMath.SWAP1));
+            a32 = a32.add(a32.rearrange(VectorMath.SWAP1));
+            a33 = a33.add(a33.rearrange(VectorMath.SWAP1));
+        }
+        float[] r = sums;
+        r[0] = a00.lane(0);
+        r[1] = a01.lane(0);
+        r[2] = a02.lane(0);
+        r[3] = a03.lane(0);
+        r[4] = a10.lane(0);
+        r[5] = a11.lane(0);
+        r[6] = a12.lane(0);
+        r[7] = a13.lane(0);
+        r[8] = a20.lane(0);
+        r[9] = a21.lane(0);
+        r[10] = a22.lane(0);
+        r[11] = a23.lane(0);
+        r[12] = a30.lane(0);
+        r[13] = a31.lane(0);
+        r[14] = a32.lane(0);
+        r[15] = a33.lane(0);
+        int upper2 = upper;
+        if (upper2 < cols) {
+            for (int j = 0; j < 16; j++) {
+                int a = j >> 2, b = j & 3;
+                float sum = r[j];
+                for (int k = upper2; k < cols; k++) sum += p[pOff + a * cols + k] * x[xOff + b * xStride + k];
+                r[j] = sum;
+            }
         }
     }
 
@@ -222,31 +310,30 @@ final class MatmulTask implements ThreadPool.RangeBody {
             a2 = FloatVector.fromArray(F, p, p2 + k).fma(v, a2);
             a3 = FloatVector.fromArray(F, p, p3 + k).fma(v, a3);
         }
-        float[] t = SCRATCH.get().lanes;
-        a0.intoArray(t, 0); a1.intoArray(t, L); a2.intoArray(t, 2 * L); a3.intoArray(t, 3 * L);
-        for (int a = 0; a < 4; a++) {
-            float s = laneSum(t, a * L);
-            for (int k = upper; k < cols; k++) s += p[pOff + a * cols + k] * x[xOff + k];
-            sums[a] = s;
+        if (L > 8) {
+            a0 = a0.add(a0.rearrange(VectorMath.SWAP8)); a1 = a1.add(a1.rearrange(VectorMath.SWAP8)); a2 = a2.add(a2.rearrange(VectorMath.SWAP8)); a3 = a3.add(a3.rearrange(VectorMath.SWAP8));
         }
-    }
-
-    /**
-     * The sum of the L lanes stored at t[off..], in {@link VectorMath#sum}'s pairwise order (lane i with lane
-     * i + L/2, then i + L/4, ...), so that for F32 weights the tiled product is bit-identical to {@code dotRow}.
-     * Overwrites the lanes.
-     */
-    private static float laneSum(float[] t, int off) {
-        for (int s = L / 2; s >= 1; s >>= 1)
-            for (int i = 0; i < s; i++) t[off + i] = t[off + i] + t[off + i + s];
-        return t[off];
+        if (L > 4) {
+            a0 = a0.add(a0.rearrange(VectorMath.SWAP4)); a1 = a1.add(a1.rearrange(VectorMath.SWAP4)); a2 = a2.add(a2.rearrange(VectorMath.SWAP4)); a3 = a3.add(a3.rearrange(VectorMath.SWAP4));
+        }
+        if (L > 2) {
+            a0 = a0.add(a0.rearrange(VectorMath.SWAP2)); a1 = a1.add(a1.rearrange(VectorMath.SWAP2)); a2 = a2.add(a2.rearrange(VectorMath.SWAP2)); a3 = a3.add(a3.rearrange(VectorMath.SWAP2));
+        }
+        if (L > 1) {
+            a0 = a0.add(a0.rearrange(VectorMath.SWAP1)); a1 = a1.add(a1.rearrange(VectorMath.SWAP1)); a2 = a2.add(a2.rearrange(VectorMath.SWAP1)); a3 = a3.add(a3.rearrange(VectorMath.SWAP1));
+        }
+        sums[0] = a0.lane(0);
+        sums[1] = a1.lane(0);
+        sums[2] = a2.lane(0);
+        sums[3] = a3.lane(0);
+        for (int a = 0; a < 4; a++)
+            for (int k = upper; k < cols; k++) sums[a] += p[pOff + a * cols + k] * x[xOff + k];
     }
 
     /** Per-thread buffers of the tiled product. */
     static final class Scratch {
         private float[] panel = new float[0];
         final float[] sums = new float[16];
-        final float[] lanes = new float[16 * L];
 
         float[] panel(int size) {
             if (panel.length < size) panel = new float[size];

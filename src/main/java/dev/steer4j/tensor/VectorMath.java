@@ -13,10 +13,10 @@ public final class VectorMath {
     private VectorMath() {}
 
     private static final int L = F.length();
-    private static final VectorShuffle<Float> SWAP8 = L > 8 ? VectorShuffle.fromOp(F, i -> i ^ 8) : null;
-    private static final VectorShuffle<Float> SWAP4 = L > 4 ? VectorShuffle.fromOp(F, i -> i ^ 4) : null;
-    private static final VectorShuffle<Float> SWAP2 = L > 2 ? VectorShuffle.fromOp(F, i -> i ^ 2) : null;
-    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+    static final VectorShuffle<Float> SWAP8 = L > 8 ? VectorShuffle.fromOp(F, i -> i ^ 8) : null;
+    static final VectorShuffle<Float> SWAP4 = L > 4 ? VectorShuffle.fromOp(F, i -> i ^ 4) : null;
+    static final VectorShuffle<Float> SWAP2 = L > 2 ? VectorShuffle.fromOp(F, i -> i ^ 2) : null;
+    static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F, i -> i ^ 1);
 
     /**
      * Sum of the lanes in a fixed order: a pairwise tree (lane i with lane i ^ L/2, then i ^ L/4, ...), written as
