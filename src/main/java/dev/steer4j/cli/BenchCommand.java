@@ -81,7 +81,7 @@ public final class BenchCommand implements Callable<Integer> {
                     e.getKey(), r.hookMicrosPerToken().get(e.getKey()), e.getValue());
         if (r.triadGBs() != null) {
             System.out.printf(Locale.ROOT, "bandwidth    STREAM triad %.1f GB/s (1 thread), %.1f GB/s (%d threads)%n", r.triadOneThreadGBs(), r.triadGBs(), r.threads());
-            System.out.printf(Locale.ROOT, "bound        %.2f tok/s (%.2f GB per token / %.1f GB/s); %s is %.0f %% of the bound%n",
+            System.out.printf(Locale.ROOT, "bound        %.2f tok/s (%.2f GB per token / %.1f GB/s); %s (best plain run) is %.0f %% of the bound%n",
                     r.decodeBoundTokS(), r.weightBytesPerToken() / 1e9, r.triadGBs(),
                     r.decode().isEmpty() ? "decode" : r.decode().getFirst().name(), r.decodePercentOfBound());
         }
