@@ -502,10 +502,13 @@ public final class Steer4jServer implements AutoCloseable {
         return new ProjectionProbe(p.vector().name() != null ? p.vector().name() : "inline", layer, v.get(layer));
     }
 
+    /** How often a blocking request checks that its client is still connected (see {@link ConnectionProbe}). */
+    private static final long PROBE_INTERVAL_MS = 100;
+
     /**
      * Cancels the generation when Jetty reports the request's connection as failed. Over HTTP/1.1 Jetty does not read
-     * the connection while a handler runs, so a client that simply closes is noticed only by a streamed response's
-     * next write (see {@link #stream}); blocking requests then end at max_tokens or their timeout.
+     * the connection while a handler runs, so a client that simply closes is noticed by a streamed response's next
+     * write (see {@link #stream}) and by a blocking request's {@link ConnectionProbe}.
      */
     private void watchDisconnect(Context ctx, GenerationJob job) {
         try {
@@ -517,18 +520,35 @@ public final class Steer4jServer implements AutoCloseable {
     }
 
     private GenerationJob.Event next(GenerationJob job) throws InterruptedException {
-        long wait = job.deadlineNanos - System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        GenerationJob.Event e = job.events.poll(Math.max(1, wait), TimeUnit.NANOSECONDS);
-        if (e == null) {
-            job.cancel("timeout");
-            return new GenerationJob.Failed(new ApiException(504, "the request ran past its timeout", "timeout_error", null, "request_timeout"));
+        return next(job, null);
+    }
+
+    /**
+     * The job's next event. With a probe, waits in slices of {@link #PROBE_INTERVAL_MS} and cancels the job as soon as
+     * the client is seen to be gone; the scheduler then ends it with a "cancelled" failure.
+     */
+    private GenerationJob.Event next(GenerationJob job, ConnectionProbe probe) throws InterruptedException {
+        long end = job.deadlineNanos + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            if (probe != null && !job.cancelled && probe.clientGone()) {
+                job.cancel("disconnect");
+                LOG.debug("request {}: the client closed the connection", job.id);
+            }
+            long wait = end - System.nanoTime();
+            if (wait <= 0) {
+                job.cancel("timeout");
+                return new GenerationJob.Failed(new ApiException(504, "the request ran past its timeout", "timeout_error", null, "request_timeout"));
+            }
+            if (probe != null && !job.cancelled) wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(PROBE_INTERVAL_MS));
+            GenerationJob.Event e = job.events.poll(wait, TimeUnit.NANOSECONDS);
+            if (e != null) return e;
         }
-        return e;
     }
 
     private void respond(Context ctx, GenerationJob job, boolean chat) throws InterruptedException {
+        ConnectionProbe probe = ConnectionProbe.of(ctx, PROBE_INTERVAL_MS);
         while (true) {
-            GenerationJob.Event e = next(job);
+            GenerationJob.Event e = next(job, probe);
             if (e instanceof GenerationJob.Failed f) throw f.error();
             if (e instanceof GenerationJob.Done d) {
                 Map<String, Object> r = new LinkedHashMap<>();

@@ -264,6 +264,75 @@ class ErrorPathsTest {
         }
     }
 
+    @Test
+    void clientDisconnectCancelsABlockingGeneration(@TempDir Path dir) throws Exception {
+        try (Steer4jServer s = Steer4jServer.start(model, options(dir))) {
+            CountDownLatch started = new CountDownLatch(1);
+            slow(s, 15, started);
+            String body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 400, \"temperature\": 0}";
+            URI uri = URI.create(s.url());
+            try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+                byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                String head = "POST /v1/completions HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + bytes.length + "\r\n\r\n";
+                socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().write(bytes);
+                socket.getOutputStream().flush();
+                assertTrue(started.await(30, TimeUnit.SECONDS), "the generation started");
+            } // the client closes without reading a byte
+            waitFor(() -> get(s, "/metrics").body().contains("steer4j_cancelled_generations_total{reason=\"disconnect\"} 1.0"));
+            waitFor(() -> get(s, "/health").json().get("active_requests").asInt() == 0);
+            double generated = OpenAiApiTest.metric(get(s, "/metrics").body(), "steer4j_generated_tokens_total");
+            assertTrue(generated < 200, "generation stopped early: " + generated + " of 400 tokens");
+            // and the server keeps serving
+            assertEquals(200, post(s, "/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 2}").status());
+        }
+    }
+
+    @Test
+    void aRequestPipelinedBehindABlockingOneClosesTheConnectionAfterTheFirstResponse(@TempDir Path dir) throws Exception {
+        try (Steer4jServer s = Steer4jServer.start(model, options(dir))) {
+            CountDownLatch started = new CountDownLatch(1);
+            slow(s, 10, started);
+            byte[] body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 20, \"temperature\": 0}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            URI uri = URI.create(s.url());
+            String request = "POST /v1/completions HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n" + new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+                socket.setSoTimeout(30_000);
+                var out = socket.getOutputStream();
+                out.write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+                assertTrue(started.await(30, TimeUnit.SECONDS));
+                out.write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8)); // pipelined while the first runs
+                out.flush();
+                String reply = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+                assertTrue(reply.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), reply);
+                assertEquals(1, reply.split("HTTP/1.1 ", -1).length - 1, "one response, then the connection closes: " + reply);
+            }
+            assertEquals(200, post(s, "/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 2}").status());
+        }
+    }
+
+    @Test
+    void aWaitingKeepAliveClientIsNotTakenForGone(@TempDir Path dir) throws Exception {
+        try (Steer4jServer s = Steer4jServer.start(model, options(dir))) {
+            slow(s, 5, null);
+            String body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 60, \"temperature\": 0}";
+            // two blocking requests on one kept-alive connection, each long enough to be probed many times
+            Response alone = post(s, "/v1/completions", body);
+            assertEquals(200, alone.status(), alone.body());
+            for (int i = 0; i < 2; i++) {
+                Response r = post(s, "/v1/completions", body);
+                assertEquals(200, r.status(), r.body());
+                assertEquals(alone.json().get("choices").get(0).get("text").asText(), r.json().get("choices").get(0).get("text").asText());
+                assertTrue(r.json().get("usage").get("completion_tokens").asInt() > 10, r.body());
+            }
+            assertFalse(get(s, "/metrics").body().contains("reason=\"disconnect\"} 1"), "no request was taken for disconnected");
+        }
+    }
+
     static String zeros(int n) {
         return "[" + "0,".repeat(n - 1) + "0]";
     }
