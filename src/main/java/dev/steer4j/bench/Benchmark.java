@@ -4,9 +4,11 @@ import dev.steer4j.guard.Detector;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.guard.GuardPolicy;
 import dev.steer4j.model.Model;
+import dev.steer4j.runtime.Batch;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.SequenceState;
+import dev.steer4j.runtime.Workspace;
 import dev.steer4j.steer.Steering;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.VectorMetadata;
@@ -34,10 +36,13 @@ public final class Benchmark {
      * @param minRunNanos a run repeats its work until at least this long has passed, so that small models are timed
      *                    over many steps
      */
+    /**
+     * @param streams concurrent sequences for the continuous-batching figure (0 or 1 skips it)
+     */
     public record Options(int threads, int repeats, int[] prefill, int[] decode, int hookTokens, long seed,
-                          int triadLength, boolean hooks, boolean triad, long minRunNanos) {
+                          int triadLength, boolean hooks, boolean triad, long minRunNanos, int streams) {
         public static Options defaults(int threads) {
-            return new Options(threads, 3, new int[]{128, 512}, new int[]{64, 128}, 64, 42, StreamTriad.DEFAULT_LENGTH, true, true, MIN_RUN_NANOS);
+            return new Options(threads, 3, new int[]{128, 512}, new int[]{64, 128}, 64, 42, StreamTriad.DEFAULT_LENGTH, true, true, MIN_RUN_NANOS, 8);
         }
     }
 
@@ -51,7 +56,8 @@ public final class Benchmark {
     /** Everything {@code bench} prints. */
     public record Report(String model, String architecture, String types, long fileBytes, long weightBytesPerToken,
                          int threads, String cpu, double loadMs, double firstTokenMs, double firstTokenColdMs,
-                         List<Measurement> prefill, List<Measurement> decode, List<Measurement> hooks,
+                         List<Measurement> prefill, List<Measurement> decode, List<Measurement> streams,
+                         Double streamsSpeedup, List<Measurement> hooks,
                          Map<String, Double> hookOverheadPercent, Map<String, Double> hookMicrosPerToken,
                          Double triadOneThreadGBs, Double triadGBs,
                          Double decodeBoundTokS, Double decodePercentOfBound, String loadAverageBefore, String loadAverageAfter) {}
@@ -132,6 +138,18 @@ public final class Benchmark {
                 log.accept(line(tg.getLast()));
             }
 
+            List<Measurement> streams = new ArrayList<>();
+            Double speedup = null;
+            if (o.streams() > 1 && !tg.isEmpty()) {
+                int n = tg.getFirst().tokens();
+                streams.add(streamsRun(m, fp, 1, n, rnd, vocab));
+                log.accept(line(streams.getLast()));
+                streams.add(streamsRun(m, fp, o.streams(), n, rnd, vocab));
+                log.accept(line(streams.getLast()));
+                speedup = streams.get(1).best() / streams.get(0).best();
+                log.accept(String.format("%d concurrent streams decode %.2fx the tokens/s of one stream", o.streams(), speedup));
+            }
+
             List<Measurement> hooks = new ArrayList<>();
             Map<String, Double> overhead = new LinkedHashMap<>();
             Map<String, Double> hookMicros = new LinkedHashMap<>();
@@ -152,10 +170,47 @@ public final class Benchmark {
                 tgBest = Math.max(tgBest, hooks.getFirst().best());
             Double pct = bound == null || tg.isEmpty() ? null : 100 * tgBest / bound;
             return new Report(modelPath.getFileName().toString(), m.config().architecture().ggufName, typeSummary(m),
-                    fileSize(modelPath), bytes, o.threads(), cpuName(), loadMs, firstTokenMs, coldMs, pp, tg, hooks, overhead, hookMicros,
+                    fileSize(modelPath), bytes, o.threads(), cpuName(), loadMs, firstTokenMs, coldMs, pp, tg, streams, speedup, hooks, overhead, hookMicros,
                     one == null ? null : one.gbPerSecond(), all == null ? null : all.gbPerSecond(), bound, pct,
                     loadBefore, loadAverage());
         }
+    }
+
+    /**
+     * Aggregate decode throughput of {@code k} greedy streams decoded together, the way the server's continuous
+     * batching runs them: each step is one {@link Batch} with one token per stream, so every weight matrix is read
+     * once per step for all streams. Each stream starts from its own random token and decodes {@code n} tokens; the
+     * figure counts the tokens of all streams. {@code k = 1} is the same loop with a single stream, the baseline the
+     * speed-up is taken against. Streams and single stream alternate across the repeats so drift hits both.
+     */
+    private Measurement streamsRun(Model m, ForwardPass fp, int k, int n, SplittableRandom rnd, int vocab) {
+        Workspace ws = new Workspace(m.config());
+        Batch batch = new Batch();
+        double[] runs = new double[o.repeats()];
+        double[] shares = new double[o.repeats()];
+        for (int r = 0; r < runs.length; r++) {
+            Run run = new Run();
+            do {
+                SequenceState[] seqs = new SequenceState[k];
+                int[][] next = new int[k][1];
+                for (int i = 0; i < k; i++) {
+                    seqs[i] = new SequenceState(m, n + 1);
+                    next[i][0] = rnd.nextInt(Math.min(1000, vocab / 4), vocab);
+                }
+                run.start();
+                for (int step = 0; step < n; step++) {
+                    batch.clear();
+                    for (int i = 0; i < k; i++) batch.add(seqs[i], next[i], 0, 1, false);
+                    fp.forward(batch, ws);
+                    float[] logits = ws.logits();
+                    for (int i = 0; i < k; i++) next[i][0] = argmax(logits, batch.entries().get(i).firstLogitRow() * vocab, vocab);
+                }
+                run.stop(n * k);
+            } while (run.nanos < o.minRunNanos());
+            runs[r] = run.tokensPerSecond();
+            shares[r] = run.cpuShare(o.threads());
+        }
+        return measurement("tg" + n + " x" + k + (k == 1 ? " stream (batched loop)" : " streams (aggregate)"), n * k, runs, shares);
     }
 
     /**
@@ -336,8 +391,13 @@ public final class Benchmark {
     }
 
     static int argmax(float[] x, int n) {
+        return argmax(x, 0, n);
+    }
+
+    /** Index (0..n-1) of the largest of x[from, from+n). */
+    static int argmax(float[] x, int from, int n) {
         int best = 0;
-        for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
+        for (int i = 1; i < n; i++) if (x[from + i] > x[from + best]) best = i;
         return best;
     }
 

@@ -41,6 +41,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--min-run-ms", defaultValue = "250", description = "Each run repeats until at least this many ms have passed (default: ${DEFAULT-VALUE})")
     long minRunMs;
 
+    @Option(names = "--streams", defaultValue = "8", description = "Concurrent streams for the continuous-batching figure, decoded together one token each per step as the server does (0 skips it; default: ${DEFAULT-VALUE})")
+    int streams;
+
     @Option(names = "--json", description = "Print one JSON object instead of the table")
     boolean json;
 
@@ -48,9 +51,10 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
+        if (streams < 0) throw new IllegalArgumentException("--streams must be 0 (skip) or more, got " + streams);
         int hookTokens = decode.length > 0 ? decode[0] : 64;
         Benchmark.Options o = new Benchmark.Options(threads, repeats, prefill, decode, hookTokens, 42,
-                dev.steer4j.bench.StreamTriad.DEFAULT_LENGTH, !noHooks, !noTriad, minRunMs * 1_000_000L);
+                dev.steer4j.bench.StreamTriad.DEFAULT_LENGTH, !noHooks, !noTriad, minRunMs * 1_000_000L, streams);
         Benchmark b = new Benchmark(o, json ? null : line -> {
             System.out.println("  " + line);
             System.out.flush();
@@ -75,6 +79,10 @@ public final class BenchCommand implements Callable<Integer> {
                 + "first token after a 128-token prompt (warm) %.0f ms%n", r.loadMs(), r.firstTokenColdMs(), r.firstTokenMs());
         for (var m : r.prefill()) row("prefill", m);
         for (var m : r.decode()) row("decode", m);
+        for (var m : r.streams()) row("streams", m);
+        if (r.streamsSpeedup() != null)
+            System.out.printf(Locale.ROOT, "batching     %s decode %.2fx the tokens/s of one stream%n",
+                    r.streams().getLast().name().replace(" (aggregate)", ""), r.streamsSpeedup());
         for (var m : r.hooks()) row("hooks", m);
         for (Map.Entry<String, Double> e : r.hookOverheadPercent().entrySet())
             System.out.printf(Locale.ROOT, "overhead     %-28s %8.1f us per token in its hooks = %.3f %% of a plain decode step%n",

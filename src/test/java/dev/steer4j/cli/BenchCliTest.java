@@ -54,6 +54,10 @@ class BenchCliTest {
         assertEquals(List.of("pp16", "pp32"), names(j.get("prefill")));
         assertEquals(List.of("tg8"), names(j.get("decode")));
         assertEquals(List.of("tg8", "tg8+steer(all layers)", "tg8+capture(1 layer)", "tg8+probe(1 layer)", "tg8+guard(1 detector)"), names(j.get("hooks")));
+        assertEquals(List.of("tg8 x1 stream (batched loop)", "tg8 x8 streams (aggregate)"), names(j.get("streams")));
+        assertEquals(64, j.get("streams").get(1).get("tokens").asInt(), "8 streams of 8 tokens");
+        assertEquals(j.get("streams").get(1).get("best").asDouble() / j.get("streams").get(0).get("best").asDouble(),
+                j.get("streamsSpeedup").asDouble(), 1e-9);
         for (String k : new String[]{"steer", "capture", "probe", "guard"}) {
             assertTrue(j.get("hookOverheadPercent").get(k).asDouble() >= 0, k);
             assertTrue(j.get("hookMicrosPerToken").get(k).asDouble() >= 0, k);
@@ -72,9 +76,11 @@ class BenchCliTest {
     void benchTableNamesEachSection() {
         CliRunner.Result r = CliRunner.run("bench", "--repeats", "1", "--prefill", "8", "--decode", "4", "--min-run-ms", "0", "--no-triad", "--no-hooks");
         assertEquals(0, r.exitCode(), r.err());
-        for (String s : new String[]{"model        stories260K.gguf (llama; F32 100%", "prefill      pp8", "decode       tg4", "noise        load average"})
+        for (String s : new String[]{"model        stories260K.gguf (llama; F32 100%", "prefill      pp8", "decode       tg4",
+                "streams      tg4 x8 streams (aggregate)", "batching     tg4 x8 streams decode ", "noise        load average"})
             assertTrue(r.out().contains(s), s + " missing in:\n" + r.out());
         assertEquals("steer4j: --threads must be at least 1, got 0", CliRunner.run("bench", "--threads", "0").err().trim());
+        assertEquals("steer4j: --streams must be 0 (skip) or more, got -1", CliRunner.run("bench", "--streams", "-1").err().trim());
     }
 
     private static List<String> names(JsonNode arr) {
