@@ -38,13 +38,25 @@ public final class Batch {
     }
 
     private final List<Entry> entries = new ArrayList<>();
-    private Entry spare; // reused by set(), so a single-sequence step allocates nothing
+    /** Entry objects kept across {@link #clear()}, so that a step of a reused batch allocates nothing. */
+    private final List<Entry> spares = new ArrayList<>();
 
-    /** Adds tokens[from, from+count) to {@code sequence}; logits for every row or only the last. */
+    /**
+     * Adds tokens[from, from+count) to {@code sequence}; logits for every row or only the last. The returned entry
+     * (and those of {@link #entries()}) is reused after {@link #clear()}.
+     */
     public Entry add(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
         if (count <= 0) throw new IllegalArgumentException("a batch entry needs at least one token");
-        for (Entry e : entries) if (e.sequence == sequence) throw new IllegalArgumentException("a sequence can appear once per batch");
-        Entry e = new Entry(sequence, tokens, from, count, allLogits);
+        for (int i = 0, n = entries.size(); i < n; i++)
+            if (entries.get(i).sequence == sequence) throw new IllegalArgumentException("a sequence can appear once per batch");
+        Entry e;
+        if (entries.size() < spares.size()) {
+            e = spares.get(entries.size());
+            e.set(sequence, tokens, from, count, allLogits);
+        } else {
+            e = new Entry(sequence, tokens, from, count, allLogits);
+            spares.add(e);
+        }
         entries.add(e);
         return e;
     }
@@ -55,12 +67,8 @@ public final class Batch {
 
     /** Makes this batch the single entry tokens[from, from+count) of {@code sequence}, reusing its entry object. */
     Entry set(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
-        if (count <= 0) throw new IllegalArgumentException("a batch entry needs at least one token");
         entries.clear();
-        if (spare == null) spare = new Entry(sequence, tokens, from, count, allLogits);
-        else spare.set(sequence, tokens, from, count, allLogits);
-        entries.add(spare);
-        return spare;
+        return add(sequence, tokens, from, count, allLogits);
     }
 
     public List<Entry> entries() { return entries; }

@@ -54,8 +54,7 @@ public final class Generator {
         FinishReason reason = FinishReason.LENGTH;
         int[] one = new int[1];
         while (n < cfg.maxTokens()) {
-            int[] history = seq.tokens();
-            int next = sampler.sample(logits, lastRow * vocab, history, history.length);
+            int next = sampler.sample(logits, lastRow * vocab, seq.tokenBuffer(), seq.position());
             if (cfg.stopAtEos() && tokenizer.isEndOfGeneration(next)) {
                 reason = FinishReason.STOP;
                 break;

@@ -52,6 +52,9 @@ public final class SequenceState {
     public int[] tokens() { return Arrays.copyOf(tokens, position); }
     public int token(int i) { return tokens[i]; }
 
+    /** The cache's token buffer itself (valid up to {@link #position()}), for the decode loop: no copy per step. */
+    int[] tokenBuffer() { return tokens; }
+
     /** Forgets the cache (hooks stay). */
     public void reset() {
         position = 0;

@@ -106,6 +106,54 @@ class DecodeAllocationTest {
     @Test
     void int8DecodeAllocatesNothing() { decodeAllocatesNothing(ActivationMode.INT8, false); }
 
+    @Test
+    void aBatchedStepOfFourSequencesAllocatesNothing() {
+        ThreadPool pool = new ThreadPool(2);
+        ForwardPass fp = new ForwardPass(model, pool);
+        int vocab = model.config().vocabSize();
+        Workspace ws = new Workspace(model.config());
+        Batch batch = new Batch();
+        int[][] next = new int[4][1];
+        SequenceState[] seqs = new SequenceState[4];
+        Runnable step = () -> {
+            batch.clear();
+            for (int k = 0; k < 4; k++) batch.add(seqs[k], next[k], 0, 1, false);
+            fp.forward(batch, ws);
+            for (int k = 0; k < 4; k++) next[k][0] = argmax(ws.logits(), batch.entries().get(k).firstLogitRow() * vocab, vocab);
+        };
+        for (int rep = 0; rep < 40; rep++) { // warm up the JIT
+            for (int k = 0; k < 4; k++) {
+                seqs[k] = new SequenceState(model, 256);
+                next[k][0] = 1 + k;
+            }
+            for (int i = 0; i < 100; i++) step.run();
+        }
+        for (int k = 0; k < 4; k++) {
+            seqs[k] = new SequenceState(model, 256);
+            next[k][0] = 1 + k;
+        }
+        for (int i = 0; i < 10; i++) step.run();
+        long[] ids = {Thread.currentThread().threadId(), pool.workerThreadIds()[0]};
+        long e0 = allocated(ids);
+        long empty = allocated(ids) - e0;
+        long best = Long.MAX_VALUE;
+        StringBuilder all = new StringBuilder();
+        for (int w = 0; w < 3; w++) {
+            long[] b0 = MX.getThreadAllocatedBytes(ids);
+            for (int i = 0; i < 60; i++) step.run();
+            long[] b1 = MX.getThreadAllocatedBytes(ids);
+            all.append(" caller ").append(b1[0] - b0[0]).append(" worker ").append(b1[1] - b0[1]).append(';');
+            best = Math.min(best, b1[0] - b0[0] + b1[1] - b0[1] - empty);
+        }
+        assertEquals(0, best, "bytes allocated by 60 batched steps of 4 sequences in three windows:" + all);
+    }
+
+    static int argmax(float[] x, int from, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (x[from + i] > x[from + best]) best = i;
+        return best;
+    }
+
     static int argmax(float[] x, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
