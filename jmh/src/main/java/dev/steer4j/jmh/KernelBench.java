@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * 2048) fits in the L3 cache, so these figures are compute rates; decode of a real model is bounded by DRAM instead
  * ({@code steer4j bench} measures that).
  * <pre>
+ * mvn -q -Dmaven.test.skip=true package      (target/steer4j.jar, which the benchmarks link against)
  * mvn -f jmh/pom.xml -q package
- * java --add-modules jdk.incubator.vector -jar jmh/target/benchmarks.jar KernelBench -p type=Q8_0,Q4_0
+ * java --add-modules jdk.incubator.vector -cp jmh/target/benchmarks.jar:target/steer4j.jar org.openjdk.jmh.Main KernelBench -p type=Q8_0,Q4_0
  * </pre>
  */
 @State(Scope.Thread)
