@@ -46,10 +46,12 @@ public final class Q6_KMatrix extends WeightMatrix {
 
     /**
      * 16 lanes: one vector is one 16-value scale group. The 16 scales of a super-block are widened and multiplied by
-     * d once, and each group's scale is broadcast from that vector with a permute.
+     * d once into a per-thread scratch, and each group's scale is broadcast from there: a load, where a permute of the
+     * scale vector cost a shuffle per group (JMH, 2048 × 2048 in cache, one thread: 380 → 350 µs).
      */
     private float dot16(int row, float[] x, int xOff) {
         final MemorySegment data = this.data;
+        final float[] sc = rowBuffer();
         int nb = cols / QK;
         long base = (long) row * nb * BLOCK_BYTES;
         FloatVector acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F);
@@ -57,8 +59,8 @@ public final class Q6_KMatrix extends WeightMatrix {
         for (int s = 0; s < nb; s++) {
             long o = base + (long) s * BLOCK_BYTES;
             float d = Float.float16ToFloat(data.get(I16, o + 208));
-            IntVector scales = ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 192, LE)
-                    .convertShape(VectorOperators.B2F, F, 0)).mul(d).reinterpretAsInts();
+            ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 192, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(sc, 0);
             for (int n = 0; n < 2; n++) {
                 long ql = o + 64L * n, qh = o + 128 + 32L * n;
                 int xb = xOff + s * QK + 128 * n;
@@ -74,13 +76,13 @@ public final class Q6_KMatrix extends WeightMatrix {
                             .or(h.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
                     int g = 8 * n + (k >> 4);
                     acc1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + k))
-                            .fma(IntVector.broadcast(I, g).selectFrom(scales).reinterpretAsFloats(), acc1);
+                            .fma(FloatVector.broadcast(F, sc[g]), acc1);
                     acc2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 32 + k))
-                            .fma(IntVector.broadcast(I, g + 2).selectFrom(scales).reinterpretAsFloats(), acc2);
+                            .fma(FloatVector.broadcast(F, sc[g + 2]), acc2);
                     acc3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 64 + k))
-                            .fma(IntVector.broadcast(I, g + 4).selectFrom(scales).reinterpretAsFloats(), acc3);
+                            .fma(FloatVector.broadcast(F, sc[g + 4]), acc3);
                     acc4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 96 + k))
-                            .fma(IntVector.broadcast(I, g + 6).selectFrom(scales).reinterpretAsFloats(), acc4);
+                            .fma(FloatVector.broadcast(F, sc[g + 6]), acc4);
                 }
             }
         }
