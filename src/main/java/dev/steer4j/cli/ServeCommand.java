@@ -55,12 +55,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-body", defaultValue = "1048576", description = "Largest JSON request body in bytes (default: ${DEFAULT-VALUE})")
     long maxBody;
 
+    @Option(names = "--no-client-steering", description = "Refuse (403) requests that carry steering, ablate or condition, and writes to the vector library: only the guard changes the model")
+    boolean noClientSteering;
+
     @Override
     public Integer call() throws InterruptedException {
         String key = apiKey != null ? apiKey : System.getenv("STEER4J_API_KEY");
         ServeOptions o = ServeOptions.defaults().withHost(host).withPort(port).withApiKey(key).withGuardFile(guard)
                 .withChatTemplate(chatTemplate).withMaxBatch(maxBatch).withQueueCapacity(queue).withMaxPromptTokens(maxPromptTokens)
-                .withMaxTokens(maxTokens).withRequestTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000))).withMaxBodyBytes(maxBody);
+                .withMaxTokens(maxTokens).withRequestTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000))).withMaxBodyBytes(maxBody)
+                .withClientSteering(!noClientSteering);
         if (vectors != null) o = o.withVectorsDir(vectors);
         Steer4jServer server = Steer4jServer.start(model.path(), o);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "steer4j-shutdown"));

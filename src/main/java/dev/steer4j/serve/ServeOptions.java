@@ -22,10 +22,13 @@ import java.time.Duration;
  * @param requestTimeout   wall-clock limit of one request, queueing included
  * @param maxBodyBytes     largest JSON request body
  * @param maxUploadBytes   largest vector upload (a control-vector GGUF)
+ * @param clientSteering   whether clients may change the model: request fields {@code steering}, {@code ablate} and
+ *                         {@code condition}, and writes to the vector library. When false those get 403 and only
+ *                         the guard's own interventions run (a client could otherwise ablate the refusal direction).
  */
 public record ServeOptions(String host, int port, String apiKey, Path vectorsDir, Path guardFile, Path chatTemplate,
                            int maxBatch, int queueCapacity, int maxPromptTokens, int maxTokens,
-                           Duration requestTimeout, long maxBodyBytes, long maxUploadBytes) {
+                           Duration requestTimeout, long maxBodyBytes, long maxUploadBytes, boolean clientSteering) {
 
     public ServeOptions {
         if (host == null || host.isBlank()) host = "127.0.0.1";
@@ -50,28 +53,29 @@ public record ServeOptions(String host, int port, String apiKey, Path vectorsDir
     /** 127.0.0.1:8080, no key, the default library, batches of 8, 32 waiting, 5-minute timeout, 1 MiB bodies. */
     public static ServeOptions defaults() {
         return new ServeOptions("127.0.0.1", 8080, null, null, null, null, 8, 32, 4096, 2048,
-                Duration.ofMinutes(5), 1 << 20, 64L << 20);
+                Duration.ofMinutes(5), 1 << 20, 64L << 20, true);
     }
 
-    public ServeOptions withHost(String h) { return new ServeOptions(h, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withPort(int p) { return new ServeOptions(host, p, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withApiKey(String k) { return new ServeOptions(host, port, k, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withVectorsDir(Path d) { return new ServeOptions(host, port, apiKey, d, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withGuardFile(Path g) { return new ServeOptions(host, port, apiKey, vectorsDir, g, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withChatTemplate(Path t) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, t, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withMaxBatch(int b) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, b, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withQueueCapacity(int q) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, q, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withMaxPromptTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, n, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, n, requestTimeout, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withRequestTimeout(Duration d) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, d, maxBodyBytes, maxUploadBytes); }
-    public ServeOptions withMaxBodyBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, n, maxUploadBytes); }
-    public ServeOptions withMaxUploadBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, n); }
+    public ServeOptions withHost(String h) { return new ServeOptions(h, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withPort(int p) { return new ServeOptions(host, p, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withApiKey(String k) { return new ServeOptions(host, port, k, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withVectorsDir(Path d) { return new ServeOptions(host, port, apiKey, d, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withGuardFile(Path g) { return new ServeOptions(host, port, apiKey, vectorsDir, g, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withChatTemplate(Path t) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, t, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withMaxBatch(int b) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, b, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withQueueCapacity(int q) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, q, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withMaxPromptTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, n, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, n, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withRequestTimeout(Duration d) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, d, maxBodyBytes, maxUploadBytes, clientSteering); }
+    public ServeOptions withMaxBodyBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, n, maxUploadBytes, clientSteering); }
+    public ServeOptions withClientSteering(boolean c) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, c); }
+    public ServeOptions withMaxUploadBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, n, clientSteering); }
 
     /** For logs: never shows the key. */
     @Override
     public String toString() {
         return "ServeOptions[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set") + ", vectorsDir=" + vectorsDir
                 + ", guardFile=" + guardFile + ", maxBatch=" + maxBatch + ", queueCapacity=" + queueCapacity + ", maxPromptTokens=" + maxPromptTokens
-                + ", maxTokens=" + maxTokens + ", requestTimeout=" + requestTimeout + ", maxBodyBytes=" + maxBodyBytes + "]";
+                + ", maxTokens=" + maxTokens + ", requestTimeout=" + requestTimeout + ", maxBodyBytes=" + maxBodyBytes + ", clientSteering=" + clientSteering + "]";
     }
 }

@@ -217,8 +217,12 @@ public final class Steer4jServer implements AutoCloseable {
         r.post("/v1/chat/completions", ctx -> complete(ctx, true));
         r.get("/v1/vectors", ctx -> json(ctx, 200, listVectors()));
         r.get("/v1/vectors/{name}", ctx -> json(ctx, 200, vectorObject(ctx.pathParam("name"), true)));
-        r.post("/v1/vectors", this::postVector);
+        r.post("/v1/vectors", ctx -> {
+            if (!options.clientSteering()) throw clientSteeringDisabled(null, "writes to the vector library");
+            postVector(ctx);
+        });
         r.delete("/v1/vectors/{name}", ctx -> {
+            if (!options.clientSteering()) throw clientSteeringDisabled(null, "writes to the vector library");
             String name = VectorLibrary.checkName(ctx.pathParam("name"), "name");
             library.delete(name);
             LOG.info("vector '{}' deleted", name);
@@ -241,6 +245,12 @@ public final class Steer4jServer implements AutoCloseable {
                 error(ctx, ApiException.notFound(null, "not_found", "no route for " + ctx.method() + " " + ctx.path()));
         });
         r.error(405, ctx -> error(ctx, new ApiException(405, "method " + ctx.method() + " is not allowed on " + ctx.path(), "invalid_request_error", null, "method_not_allowed")));
+    }
+
+    /** 403 for a request that would change the model while the server runs with {@code --no-client-steering}. */
+    private static ApiException clientSteeringDisabled(String param, String what) {
+        return new ApiException(403, what + " not allowed: this server runs with --no-client-steering, so clients cannot "
+                + "change the model's activations", "permission_error", param, "client_steering_disabled");
     }
 
     private void authorize(Context ctx) {
@@ -268,6 +278,7 @@ public final class Steer4jServer implements AutoCloseable {
         m.put("active_requests", scheduler.active());
         m.put("queue_depth", scheduler.queueDepth());
         m.put("max_batch", options.maxBatch());
+        m.put("client_steering", options.clientSteering());
         m.put("context_length", model.config().contextLength());
         return m;
     }
@@ -304,6 +315,10 @@ public final class Steer4jServer implements AutoCloseable {
         try {
             JsonNode body = readJson(ctx);
             ServeRequest req = ServeRequest.parse(body, chat);
+            if (!options.clientSteering()) {
+                String field = !req.steering().isEmpty() ? "steering" : !req.ablate().isEmpty() ? "ablate" : !req.conditions().isEmpty() ? "condition" : null;
+                if (field != null) throw clientSteeringDisabled(field, "'" + field + "'");
+            }
             GenerationJob job = prepare(req, chat);
             if (!scheduler.submit(job)) {
                 job.cancel("rejected");

@@ -333,6 +333,27 @@ class ErrorPathsTest {
         }
     }
 
+    @Test
+    void withClientSteeringDisabledOnlyPlainRequestsAndReadsPass(@TempDir Path dir) throws Exception {
+        try (Steer4jServer s = Steer4jServer.start(model, options(dir).withClientSteering(false))) {
+            int dim = model.config().dim();
+            String message = "not allowed: this server runs with --no-client-steering, so clients cannot change the model's activations";
+            error(post(s, "/v1/completions", "{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"2\": " + ones(dim) + "}, \"coefficient\": 4}]}"),
+                    403, "steering", "client_steering_disabled", "'steering' " + message);
+            error(post(s, "/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"ablate\": [\"refusal\"]}"),
+                    403, "ablate", "client_steering_disabled", "'ablate' " + message);
+            JsonNode e = error(post(s, "/v1/vectors", Map.of("name", "happy", "vector", Map.of("2", new float[dim]))),
+                    403, null, "client_steering_disabled", "writes to the vector library " + message);
+            assertEquals("permission_error", e.get("type").asText());
+            error(delete(s, "/v1/vectors/happy"),
+                    403, null, "client_steering_disabled", "writes to the vector library " + message);
+            assertEquals(200, get(s, "/v1/vectors").status());
+            assertFalse(get(s, "/health").json().get("client_steering").asBoolean());
+            Response plain = post(s, "/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 4, \"temperature\": 0}");
+            assertEquals(200, plain.status(), plain.body());
+        }
+    }
+
     static String zeros(int n) {
         return "[" + "0,".repeat(n - 1) + "0]";
     }
