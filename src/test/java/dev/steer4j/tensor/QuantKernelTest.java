@@ -182,6 +182,37 @@ class QuantKernelTest {
         for (int i = 0; i < cols; i++) assertEquals(Float.float16ToFloat(Float.floatToFloat16(v[i])), back[i], 0f);
     }
 
+    /**
+     * An infinite or NaN weight, at an even or an odd position, in the vector body or the scalar tail, makes the dot
+     * product infinite or NaN exactly as the scalar twin says, and the largest finite half stays finite.
+     */
+    @Test
+    void f16InfinitiesAndNaNsReachTheResult() {
+        int cols = 192;
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) x[i] = 0.5f + (i % 7) * 0.25f;
+        float[][] cases = new float[5][cols];
+        for (float[] c : cases) for (int i = 0; i < cols; i++) c[i] = (float) Math.cos(i) * 0.1f;
+        cases[0][64] = Float.POSITIVE_INFINITY;   // even position
+        cases[1][129] = Float.NEGATIVE_INFINITY;  // odd position
+        cases[2][3] = Float.NaN;
+        cases[3][64] = Float.POSITIVE_INFINITY;
+        cases[3][65] = Float.NEGATIVE_INFINITY;   // inf - inf = NaN
+        cases[4][190] = Float.POSITIVE_INFINITY;  // near the end of the row
+        float[] want = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.NaN, Float.POSITIVE_INFINITY};
+        for (int k = 0; k < cases.length; k++) {
+            WeightMatrix m = matrix(GGMLType.F16, MemorySegment.ofArray(Quantizer.quantize(GGMLType.F16, cases[k], 1, cols)), 1, cols);
+            float got = m.dotRow(0, x, 0);
+            assertEquals(Float.floatToIntBits(want[k]), Float.floatToIntBits(got), "case " + k + ": got " + got);
+        }
+        float[] finite = cases[0].clone();
+        finite[64] = 65504f;
+        WeightMatrix m = matrix(GGMLType.F16, MemorySegment.ofArray(Quantizer.quantize(GGMLType.F16, finite, 1, cols)), 1, cols);
+        double exact = 0;
+        for (int i = 0; i < cols; i++) exact += (double) Float.float16ToFloat(Float.floatToFloat16(finite[i])) * x[i];
+        assertEquals(exact, m.dotRow(0, x, 0), 1e-6 * Math.abs(exact) + 1e-3);
+    }
+
     @Test
     void rejectsPartialBlocksAndShortData() {
         assertThrowsIAE(() -> matrix(GGMLType.Q4_K, MemorySegment.ofArray(new byte[144]), 1, 128));
