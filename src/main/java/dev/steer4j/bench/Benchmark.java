@@ -35,9 +35,7 @@ public final class Benchmark {
     /**
      * @param minRunNanos a run repeats its work until at least this long has passed, so that small models are timed
      *                    over many steps
-     */
-    /**
-     * @param streams concurrent sequences for the continuous-batching figure (0 or 1 skips it)
+     * @param streams     concurrent sequences for the continuous-batching figure (0 or 1 skips it)
      */
     public record Options(int threads, int repeats, int[] prefill, int[] decode, int hookTokens, long seed,
                           int triadLength, boolean hooks, boolean triad, long minRunNanos, int streams) {
@@ -141,11 +139,8 @@ public final class Benchmark {
             List<Measurement> streams = new ArrayList<>();
             Double speedup = null;
             if (o.streams() > 1 && !tg.isEmpty()) {
-                int n = tg.getFirst().tokens();
-                streams.add(streamsRun(m, fp, 1, n, rnd, vocab));
-                log.accept(line(streams.getLast()));
-                streams.add(streamsRun(m, fp, o.streams(), n, rnd, vocab));
-                log.accept(line(streams.getLast()));
+                streams.addAll(streamsRuns(m, fp, o.streams(), tg.getFirst().tokens(), rnd, vocab));
+                for (Measurement s : streams) log.accept(line(s));
                 speedup = streams.get(1).best() / streams.get(0).best();
                 log.accept(String.format("%d concurrent streams decode %.2fx the tokens/s of one stream", o.streams(), speedup));
             }
@@ -178,39 +173,44 @@ public final class Benchmark {
 
     /**
      * Aggregate decode throughput of {@code k} greedy streams decoded together, the way the server's continuous
-     * batching runs them: each step is one {@link Batch} with one token per stream, so every weight matrix is read
-     * once per step for all streams. Each stream starts from its own random token and decodes {@code n} tokens; the
-     * figure counts the tokens of all streams. {@code k = 1} is the same loop with a single stream, the baseline the
-     * speed-up is taken against. Streams and single stream alternate across the repeats so drift hits both.
+     * batching runs them, and of one stream in the same loop (the baseline of the speed-up): each step is one
+     * {@link Batch} with one token per stream, so every weight matrix is read once per step for all streams. Each
+     * stream starts from its own random token and decodes {@code n} tokens; a figure counts the tokens of all its
+     * streams. The two alternate across the repeats, so that drift hits both.
      */
-    private Measurement streamsRun(Model m, ForwardPass fp, int k, int n, SplittableRandom rnd, int vocab) {
+    private List<Measurement> streamsRuns(Model m, ForwardPass fp, int k, int n, SplittableRandom rnd, int vocab) {
         Workspace ws = new Workspace(m.config());
         Batch batch = new Batch();
-        double[] runs = new double[o.repeats()];
-        double[] shares = new double[o.repeats()];
-        for (int r = 0; r < runs.length; r++) {
-            Run run = new Run();
-            do {
-                SequenceState[] seqs = new SequenceState[k];
-                int[][] next = new int[k][1];
-                for (int i = 0; i < k; i++) {
-                    seqs[i] = new SequenceState(m, n + 1);
-                    next[i][0] = rnd.nextInt(Math.min(1000, vocab / 4), vocab);
-                }
-                run.start();
-                for (int step = 0; step < n; step++) {
-                    batch.clear();
-                    for (int i = 0; i < k; i++) batch.add(seqs[i], next[i], 0, 1, false);
-                    fp.forward(batch, ws);
-                    float[] logits = ws.logits();
-                    for (int i = 0; i < k; i++) next[i][0] = argmax(logits, batch.entries().get(i).firstLogitRow() * vocab, vocab);
-                }
-                run.stop(n * k);
-            } while (run.nanos < o.minRunNanos());
-            runs[r] = run.tokensPerSecond();
-            shares[r] = run.cpuShare(o.threads());
+        int[] counts = {1, k};
+        double[][] runs = new double[2][o.repeats()];
+        double[][] shares = new double[2][o.repeats()];
+        for (int r = 0; r < o.repeats(); r++) {
+            for (int c = 0; c < 2; c++) {
+                int streams = counts[c];
+                Run run = new Run();
+                do {
+                    SequenceState[] seqs = new SequenceState[streams];
+                    int[][] next = new int[streams][1];
+                    for (int i = 0; i < streams; i++) {
+                        seqs[i] = new SequenceState(m, n + 1);
+                        next[i][0] = rnd.nextInt(Math.min(1000, vocab / 4), vocab);
+                    }
+                    run.start();
+                    for (int step = 0; step < n; step++) {
+                        batch.clear();
+                        for (int i = 0; i < streams; i++) batch.add(seqs[i], next[i], 0, 1, false);
+                        fp.forward(batch, ws);
+                        float[] logits = ws.logits();
+                        for (int i = 0; i < streams; i++) next[i][0] = argmax(logits, batch.entries().get(i).firstLogitRow() * vocab, vocab);
+                    }
+                    run.stop(n * streams);
+                } while (run.nanos < o.minRunNanos());
+                runs[c][r] = run.tokensPerSecond();
+                shares[c][r] = run.cpuShare(o.threads());
+            }
         }
-        return measurement("tg" + n + " x" + k + (k == 1 ? " stream (batched loop)" : " streams (aggregate)"), n * k, runs, shares);
+        return List.of(measurement("tg" + n + " x1 stream (batched loop)", n, runs[0], shares[0]),
+                measurement("tg" + n + " x" + k + " streams (aggregate)", n * k, runs[1], shares[1]));
     }
 
     /**

@@ -23,7 +23,8 @@ import java.nio.ByteBuffer;
  *       carries {@code Connection: close}; RFC 9112 §9.3.2 tells a pipelining client to retry requests left unanswered
  *       on a closed connection. No common client pipelines.</li>
  * </ul>
- * Probes are at most one interval apart. Only HTTP/1.0 and HTTP/1.1 requests whose body has been read are probed; anything else gets a probe that never fires.
+ * Probes are at most one interval apart. Only HTTP/1.0 and HTTP/1.1 requests whose body has been read are probed;
+ * anything else gets a probe that never fires.
  */
 final class ConnectionProbe {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionProbe.class);
