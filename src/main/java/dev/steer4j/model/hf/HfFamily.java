@@ -98,13 +98,43 @@ public enum HfFamily {
     }
 
     /** Number of heads whose rows a layout permutes: query heads for Q, KV heads for K. */
-    int permuteHeads(HfLayout layout, HfConfig c) {
-        int heads = c.requireInt("num_attention_heads");
+    static int permuteHeads(HfLayout layout, int heads, int kvHeads) {
         return switch (layout) {
             case PERMUTE_Q, UNPERMUTE_Q -> heads;
-            case PERMUTE_K, UNPERMUTE_K -> c.getInt("num_key_value_heads", heads);
+            case PERMUTE_K, UNPERMUTE_K -> kvHeads;
             default -> 0;
         };
+    }
+
+    /**
+     * The {@code config.json} fields for a GGUF file's {@code {arch}.*} metadata: the inverse of {@link #metadata}, for
+     * writing a GGUF model out in Hugging Face layout.
+     */
+    com.fasterxml.jackson.databind.node.ObjectNode configFromGguf(dev.steer4j.format.gguf.GGUFFile f) {
+        var c = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        String p = ggufArch + ".";
+        c.putArray("architectures").add(switch (this) {
+            case LLAMA -> "LlamaForCausalLM";
+            case QWEN2 -> "Qwen2ForCausalLM";
+        });
+        c.put("model_type", modelTypes.getFirst());
+        int heads = f.requireInt(p + "attention.head_count");
+        c.put("hidden_size", f.requireInt(p + "embedding_length"));
+        c.put("intermediate_size", f.requireInt(p + "feed_forward_length"));
+        c.put("num_hidden_layers", f.requireInt(p + "block_count"));
+        c.put("num_attention_heads", heads);
+        c.put("num_key_value_heads", f.getInt(p + "attention.head_count_kv", heads));
+        if (f.has(p + "attention.key_length")) c.put("head_dim", f.getInt(p + "attention.key_length", 0));
+        c.put("max_position_embeddings", f.getInt(p + "context_length", 2048));
+        c.put("rms_norm_eps", f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f));
+        c.put("rope_theta", f.getFloat(p + "rope.freq_base", 10000f));
+        var embd = f.requireTensor("token_embd.weight");
+        c.put("vocab_size", f.getInt(p + "vocab_size", (int) embd.rows()));
+        c.put("tie_word_embeddings", f.tensor("output.weight") == null);
+        if ("linear".equals(f.getString(p + "rope.scaling.type", "none")))
+            c.putObject("rope_scaling").put("rope_type", "linear").put("factor", f.getFloat(p + "rope.scaling.factor", 1f));
+        c.put("torch_dtype", "float32");
+        return c;
     }
 
     /** The GGUF metadata llama.cpp's converter writes for this config (architecture keys; no tokenizer keys). */

@@ -56,7 +56,7 @@ public final class HfModelView {
                 if (rule == null)
                     throw new ModelException(weights.source() + ": tensor '" + name + "' has no GGUF counterpart in the " + family.ggufArch + " family's mapping");
                 SafetensorsTensor t = weights.tensor(name);
-                tensors.put(rule.toGguf(name), convert(rule.toGguf(name), t, rule.layout(), family.permuteHeads(rule.layout(), config), arena));
+                tensors.put(rule.toGguf(name), convert(rule.toGguf(name), t, rule.layout(), HfFamily.permuteHeads(rule.layout(), config.requireInt("num_attention_heads"), config.getInt("num_key_value_heads", config.requireInt("num_attention_heads"))), arena));
             }
             boolean tied = config.getBool("tie_word_embeddings", family.tiedByDefault);
             if (!tensors.containsKey("token_embd.weight")) {
