@@ -42,9 +42,17 @@ public final class GGUFFile implements AutoCloseable {
     private final Map<String, GGUFTensorInfo> tensors;
     private final int alignment;
     private final long dataOffset;
+    /** Released on close after the arena (the sources of an in-memory view), or null. */
+    private final AutoCloseable onClose;
 
     private GGUFFile(Path path, Arena arena, MemorySegment segment, int version, Map<String, GGUFValue> metadata,
                      Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset) {
+        this(path, arena, segment, version, metadata, tensors, alignment, dataOffset, null);
+    }
+
+    private GGUFFile(Path path, Arena arena, MemorySegment segment, int version, Map<String, GGUFValue> metadata,
+                     Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset, AutoCloseable onClose) {
+        this.onClose = onClose;
         this.path = path;
         this.arena = arena;
         this.segment = segment;
@@ -75,6 +83,18 @@ public final class GGUFFile implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * A GGUF view assembled in memory rather than parsed from a file: the metadata and tensors a GGUF file of the same
+     * model would hold, with tensor data pointing wherever the caller mapped or copied them (for example into a
+     * safetensors mapping). {@link #close()} closes {@code arena} (which may own copied tensor data), then
+     * {@code onClose} (which may unmap the sources). {@link #fileSize()} is 0 and {@link #dataOffset()} -1.
+     */
+    public static GGUFFile ofMemory(Path path, Map<String, GGUFValue> metadata, Map<String, GGUFTensorInfo> tensors,
+                                    Arena arena, AutoCloseable onClose) {
+        return new GGUFFile(path, arena, MemorySegment.NULL, 3, new LinkedHashMap<>(metadata), new LinkedHashMap<>(tensors),
+                DEFAULT_ALIGNMENT, -1, onClose);
     }
 
     public Path path() { return path; }
@@ -184,7 +204,16 @@ public final class GGUFFile implements AutoCloseable {
     /** Unmaps the file; tensors of this file must not be used afterwards. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) arena.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+            if (onClose != null) {
+                try {
+                    onClose.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(path + ": cannot close: " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /** Bounds-checked sequential reader over the mapped header. */
