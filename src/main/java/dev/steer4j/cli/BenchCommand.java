@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure prefill (pp128, pp512) and decode (tg64, tg128) tokens/s as llama-bench does, decode with a "
                 + "steering vector on every layer, with one capture hook and with a guard-like probe, load time and time to "
-                + "first token, the memory bandwidth (STREAM triad) and decode speed as % of the bandwidth bound.",
+                + "first token, the memory bandwidth (STREAM triad) and decode speed as %% of the bandwidth bound.",
                 "Each figure is the best of --repeats runs. Synthesize a model of a real shape with `steer4j synth`."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOption model;
