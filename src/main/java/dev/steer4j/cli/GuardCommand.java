@@ -5,7 +5,7 @@ import dev.steer4j.guard.Detector;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.guard.GuardFile;
 import dev.steer4j.guard.GuardPolicy;
-import dev.steer4j.guard.PromptFile;
+import dev.steer4j.read.PromptFile;
 import dev.steer4j.model.Model;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,7 +80,7 @@ public final class GuardCommand implements Runnable {
         public Integer call() {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GuardPolicy p = GuardPolicy.parse(policy);
-            List<String> pos = PromptFile.read(positive), neg = PromptFile.read(negative);
+            List<String> pos = PromptFile.readAll(positive), neg = PromptFile.readAll(negative);
             String detectorName = name != null ? name : stem(positive);
             String modelName = stem(model.path());
             try (Model m = model.load()) {

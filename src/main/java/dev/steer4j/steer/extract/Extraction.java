@@ -132,7 +132,7 @@ public final class Extraction {
                 directions.put(l, v);
                 double[] u = Stats.unit(dir.vector());
                 double[] pp = Stats.project(s.positives(), u), pn = Stats.project(s.negatives(), u);
-                seps.add(new LayerSeparation(l, Stats.auroc(pp, pn), Stats.standardizedDifference(pp, pn),
+                seps.add(new LayerSeparation(l, dev.steer4j.util.Auroc.of(pp, pn), Stats.standardizedDifference(pp, pn),
                         Stats.norm(dir.vector()), dir.explained(), s.positives().size(), s.negatives().size()));
             }
             Map<String, String> extra = new LinkedHashMap<>();
