@@ -15,6 +15,7 @@ import dev.steer4j.steer.VectorFiles;
 import dev.steer4j.steer.VectorFileException;
 import dev.steer4j.steer.VectorSource;
 import dev.steer4j.util.LayerList;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -41,9 +42,9 @@ public final class SteeringOptions {
             description = "Positions the --vector and --clamp apply to: all, prompt, generated or from:K (default: ${DEFAULT-VALUE})")
     String positions;
 
-    @Option(names = "--steer-site", paramLabel = "SITE", defaultValue = "resid_post",
+    @Option(names = "--steer-site", paramLabel = "SITE", defaultValue = "resid_post", converter = SiteConverter.class,
             description = "Hook site of --vector and --clamp: resid_pre, attn_out, resid_mid, mlp_out or resid_post (default: ${DEFAULT-VALUE})")
-    String site;
+    HookSite site;
 
     @Option(names = "--ablate", paramLabel = "FILE[:L]",
             description = "Project the unit direction (the file's layer-L direction, or its only one) out of every write to the residual stream (repeatable)")
@@ -56,16 +57,37 @@ public final class SteeringOptions {
             description = "CAST: steer only when the cosine between the prompt's activation at blocks.LAYER.hook_resid_post (see --condition-read) and the file's direction is above THRESHOLD (prefix THRESHOLD with < for below; repeatable)")
     List<String> conditions = new ArrayList<>();
 
-    @Option(names = "--condition-rule", paramLabel = "and|or", defaultValue = "and",
+    @Option(names = "--condition-rule", paramLabel = "and|or", defaultValue = "and", converter = RuleConverter.class,
             description = "How several --condition combine (default: ${DEFAULT-VALUE})")
-    String conditionRule;
+    ConditionRule conditionRule;
 
-    @Option(names = "--condition-read", paramLabel = "mean|last", defaultValue = "mean",
+    @Option(names = "--condition-read", paramLabel = "mean|last", defaultValue = "mean", converter = ReadConverter.class,
             description = "Which prompt activation a --condition compares: the mean over the prompt's tokens after BOS, or the last token (default: ${DEFAULT-VALUE})")
-    String conditionRead;
+    Condition.Aggregate conditionRead;
 
     @Option(names = "--keep-norm", description = "Rescale every steered row to its norm before steering (repeng's normalize)")
     boolean keepNorm;
+
+    /** picocli readers of the enumerated options, through the shared grammar of {@link SteeringSpec}. */
+    static final class SiteConverter implements CommandLine.ITypeConverter<HookSite> {
+        @Override public HookSite convert(String v) { return converted(SteeringSpec::parseSite, v); }
+    }
+
+    static final class RuleConverter implements CommandLine.ITypeConverter<ConditionRule> {
+        @Override public ConditionRule convert(String v) { return converted(SteeringSpec::parseRule, v); }
+    }
+
+    static final class ReadConverter implements CommandLine.ITypeConverter<Condition.Aggregate> {
+        @Override public Condition.Aggregate convert(String v) { return converted(SteeringSpec::parseAggregate, v); }
+    }
+
+    private static <T> T converted(java.util.function.Function<String, T> parse, String v) {
+        try {
+            return parse.apply(v);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
 
     /** True when any steering option is given. */
     public boolean any() {
@@ -168,9 +190,9 @@ public final class SteeringOptions {
         final String kf = "FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1";
         LayerList range = layers == null ? LayerList.ALL : layers;
         PositionFilter pos = grammar("--positions", SteeringSpec::parsePositions, positions);
-        HookSite hs = grammar("--steer-site", SteeringSpec::parseSite, site);
-        ConditionRule rule = grammar("--condition-rule", SteeringSpec::parseRule, conditionRule);
-        Condition.Aggregate read = grammar("--condition-read", SteeringSpec::parseAggregate, conditionRead);
+        HookSite hs = site;
+        ConditionRule rule = conditionRule;
+        Condition.Aggregate read = conditionRead;
         SteeringSpec s = SteeringSpec.none();
         for (String a : vectors) {
             FileArg f = split("--vector", a, vf);

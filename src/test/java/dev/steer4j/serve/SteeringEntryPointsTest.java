@@ -221,10 +221,10 @@ class SteeringEntryPointsTest {
             assertEquals("steering[0]." + field, http.param());
             assertEquals("'steering[0]." + field + "': " + reason, http.getMessage());
             List<String> args = new ArrayList<>(List.of("--vector", file(0) + ":1", option, value));
-            if (field.equals("layers")) {
-                // picocli reads --layers itself, through LayerListConverter
+            if (!field.equals("positions")) {
+                // picocli reads --layers and --steer-site itself, through converters on the same grammar
                 CommandLine.ParameterException p = assertThrows(CommandLine.ParameterException.class, () -> viaCli(args.toArray(String[]::new)));
-                assertEquals("Invalid value for option '--layers': " + reason, p.getMessage());
+                assertEquals("Invalid value for option '" + option + "': " + reason, p.getMessage());
             } else {
                 SteeringSpecException cli = assertThrows(SteeringSpecException.class, () -> viaCli(args.toArray(String[]::new)));
                 assertEquals(option, cli.field());

@@ -148,8 +148,6 @@ class SteeringCliTest {
                 "steer4j: --condition '" + cvec(2) + ":2:x': THRESHOLD 'x' is not a number (expected FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1)\n");
         cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:0.1"},
                 "steer4j: --condition: a condition gates steering, but there is none (add --vector, --clamp or --ablate)\n");
-        cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:0.1", "--condition-read", "first", "--vector", cvec(0) + ":1"},
-                "steer4j: --condition-read: 'first' is not a prompt read (expected mean or last)\n");
         cases.put(new String[]{"compare", "-p", "x", "--vector", cvec(0) + ":1"},
                 "steer4j: --vector: vector file " + cvec(0) + ":1 does not exist\n");
         for (var e : cases.entrySet()) {
@@ -161,6 +159,9 @@ class SteeringCliTest {
         CliRunner.Result layers = CliRunner.run("logits", "-p", "x", "--vector", cvec(0) + ":1", "--layers", "4-2");
         assertEquals(2, layers.exitCode());
         assertEquals("Invalid value for option '--layers': '4-2': the range '4-2' runs backwards", layers.err().lines().findFirst().orElseThrow());
+        CliRunner.Result read = CliRunner.run("logits", "-p", "x", "--condition", cvec(2) + ":2:0.1", "--condition-read", "first", "--vector", cvec(0) + ":1");
+        assertEquals(2, read.exitCode());
+        assertEquals("Invalid value for option '--condition-read': 'first' is not a prompt read (expected mean or last)", read.err().lines().findFirst().orElseThrow());
     }
 
     @Test
