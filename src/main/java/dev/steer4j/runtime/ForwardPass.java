@@ -43,9 +43,9 @@ public final class ForwardPass {
     private final ThreadPool pool;
     private final ActivationMode activations;
     private final boolean halfSplitRope;
-    /** RoPE inverse frequencies per layer (layers share arrays); the long set for sequences past the original context. */
+    /** RoPE inverse frequencies per layer (layers share arrays). */
     private final float[][] invFreq;
-    private final float[][] invFreqLong;
+    private final int contextSize;
     private final ThreadLocal<float[]> scoreBuffers = ThreadLocal.withInitial(() -> new float[256]);
     /** Hook points by site and layer + 1, so that running hooks allocates nothing. */
     private final HookPoint[][] points;
@@ -63,22 +63,26 @@ public final class ForwardPass {
      *                    {@link ActivationMode#INT8} (llama.cpp's int8-quantised activations for quantised weights)
      */
     public ForwardPass(Model model, ThreadPool pool, ActivationMode activations) {
+        this(model, pool, activations, model.config().contextLength());
+    }
+
+    /**
+     * @param contextSize the context this pass is run with, as llama.cpp's {@code n_ctx}: it only selects Phi-3's
+     *                    long RoPE factors (when larger than {@code rope.scaling.original_context_length}) or short
+     *                    ones; every sequence of one pass uses the same
+     */
+    public ForwardPass(Model model, ThreadPool pool, ActivationMode activations, int contextSize) {
         this.model = model;
+        this.contextSize = contextSize;
         this.c = model.config();
         this.family = c.family();
         this.pool = pool;
         this.activations = activations;
         this.halfSplitRope = family.positions() == Family.Positions.ROPE_NEOX;
         this.invFreq = new float[c.layers()][];
-        this.invFreqLong = new float[c.layers()][];
-        java.util.Map<Float, float[][]> byBase = new java.util.HashMap<>();
-        for (int l = 0; l < c.layers(); l++) {
-            float[][] t = byBase.computeIfAbsent(c.ropeTheta(l), base -> new float[][]{
-                    inverseFrequencies(base, c.ropeFreqFactors()),
-                    inverseFrequencies(base, c.ropeFreqFactorsLong() != null ? c.ropeFreqFactorsLong() : c.ropeFreqFactors())});
-            invFreq[l] = t[0];
-            invFreqLong[l] = t[1];
-        }
+        float[] factors = usesLongFactors() ? c.ropeFreqFactorsLong() : c.ropeFreqFactors();
+        java.util.Map<Float, float[]> byBase = new java.util.HashMap<>();
+        for (int l = 0; l < c.layers(); l++) invFreq[l] = byBase.computeIfAbsent(c.ropeTheta(l), base -> inverseFrequencies(base, factors));
         this.points = new HookPoint[HookSite.values().length][c.layers() + 1];
         for (HookSite site : HookSite.values())
             for (int l = -1; l < c.layers(); l++) points[site.ordinal()][l + 1] = HookPoint.of(site, site.perLayer ? Math.max(l, 0) : -1);
@@ -98,6 +102,12 @@ public final class ForwardPass {
     public Model model() { return model; }
     public ThreadPool pool() { return pool; }
     public ActivationMode activations() { return activations; }
+    public int contextSize() { return contextSize; }
+
+    /** Phi-3's choice, as llama.cpp makes it: the long RoPE factors when the context exceeds the original one. */
+    public boolean usesLongFactors() {
+        return c.ropeFreqFactorsLong() != null && contextSize > c.ropeOriginalContext();
+    }
 
     /**
      * Appends {@code tokens} to one sequence and returns the logits: one row per token when {@code allLogits},
@@ -205,7 +215,7 @@ public final class ForwardPass {
             Batch.Entry e = entries.get(ei);
             int pos0 = e.sequence.position();
             if (family.positions().rotary()) {
-                float[] inv = usesLongFactors(e.sequence) ? invFreqLong[l] : invFreq[l];
+                float[] inv = invFreq[l];
                 for (int i = 0; i < e.count; i++) {
                     int r = e.firstRow + i;
                     rope(ws, inv, ws.q, r * c.qDim(), c.heads(), pos0 + i);
@@ -241,11 +251,6 @@ public final class ForwardPass {
         hooks(HookSite.MLP_OUT, l, entries, ws, ws.delta, dim);
         VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
         hooks(HookSite.RESID_POST, l, entries, ws, ws.x, dim);
-    }
-
-    /** Phi-3's choice: the long RoPE factors when the sequence may run past the original training context. */
-    private boolean usesLongFactors(SequenceState s) {
-        return c.ropeFreqFactorsLong() != null && s.maxTokens() > c.ropeOriginalContext();
     }
 
     /** out = norm(x) row by row with the family's norm; out may be x. */

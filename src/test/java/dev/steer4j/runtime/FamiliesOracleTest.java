@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * gpt2, gemma2 and phi3 (tiny random-weight GGUFs from reference/arch) against llama.cpp c392e50: logits within 1e-3
  * at every position, hook_resid_post (llama.cpp's l_out) within 1e-3 relative at every layer, 20 greedy tokens
  * exact with the KV cache, on prompts longer than the sliding windows (gemma2: 4, phi3: 6; the longest prompt has
- * 30 tokens). The sequences are bounded to 512 tokens, the context llama.cpp ran with, which selects Phi-3's short
- * RoPE factors as llama.cpp did.
+ * 30 tokens). The pass runs with llama.cpp's context of 512, which selects Phi-3's short RoPE factors as llama.cpp
+ * did; the default context (phi3.context_length = 4096) selects the long ones, which change the logits.
  */
 class FamiliesOracleTest {
     @ParameterizedTest
@@ -22,7 +22,7 @@ class FamiliesOracleTest {
         JsonNode m = json("reference/arch/" + arch + ".json").get("models").get(0);
         try (Model model = Model.load(resource("reference/arch/" + m.get("model_file").asText()))) {
             assertEquals(arch, model.config().architecture().ggufName);
-            ForwardPass fp = new ForwardPass(model);
+            ForwardPass fp = new ForwardPass(model, dev.steer4j.tensor.ThreadPool.shared(), dev.steer4j.tensor.ActivationMode.FLOAT, 512);
             int vocab = model.config().vocabSize();
             int layers = model.config().layers();
             boolean longerThanWindow = false;
@@ -59,6 +59,13 @@ class FamiliesOracleTest {
                 }
             }
             if (model.config().slidingWindow() > 0) assertTrue(longerThanWindow, "a prompt longer than twice the window");
+            if (arch.equals("phi3")) {
+                ForwardPass longCtx = new ForwardPass(model);
+                assertTrue(longCtx.usesLongFactors() && !fp.usesLongFactors());
+                int[] t = ints(m.get("cases").get(0).get("tokens"));
+                float[] a = fp.forward(new SequenceState(model), t, false).clone();
+                assertTrue(maxAbsDiff(a, longCtx.forward(new SequenceState(model), t, false), 0) > 0.1, "the long factors apply at 4096");
+            }
         }
     }
 }
