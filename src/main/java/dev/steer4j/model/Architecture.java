@@ -29,7 +29,7 @@ public enum Architecture {
      * GeGLU, Gemma's query scale. Norm weights are stored as 1 + w by the converter and used as they are.
      */
     GEMMA2("gemma2", Family.llamaLike().positions(ROPE_NEOX).mlp(GEGLU).residual(SANDWICH).scaleEmbedding().softCaps()
-            .window(2).queryScale(GEMMA).build(), true),
+            .window(2).queryScale(GEMMA).tiedHead().build(), true),
     /** Phi-3: fused QKV, fused gate/up, NEOX RoPE with long/short factors, sliding window on every layer. */
     PHI3("phi3", Family.llamaLike().positions(ROPE_NEOX).fusedQkv().fusedGateUp().window(0).ropeFactors(LONG_SHORT).build(), true),
     /**
@@ -37,7 +37,7 @@ public enum Architecture {
      * one. Untested: no reference numbers exist for it yet.
      */
     GEMMA3("gemma3", Family.llamaLike().positions(ROPE_NEOX).qkNorm().mlp(GEGLU).residual(SANDWICH).scaleEmbedding()
-            .window(6).queryScale(GEMMA).localRopeBase(10000f).build(), false),
+            .window(6).queryScale(GEMMA).localRopeBase(10000f).tiedHead().build(), false),
     /** Qwen3: NEOX RoPE, Q/K norms, no biases. Untested: no reference numbers exist for it yet. */
     QWEN3("qwen3", Family.llamaLike().positions(ROPE_NEOX).qkNorm().build(), false);
 

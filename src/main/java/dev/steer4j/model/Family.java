@@ -23,6 +23,7 @@ package dev.steer4j.model;
  * @param queryScale     how the attention scale is chosen
  * @param localRopeBase  the RoPE base of windowed (local) layers when they differ from global ones (Gemma 3), else 0
  * @param ropeFactors    which per-pair RoPE frequency divisors the file may carry
+ * @param tiedHead       the LM head is always {@code token_embd} (llama.cpp ignores, and refuses, an {@code output.weight})
  */
 public record Family(
         Norm norm,
@@ -39,7 +40,8 @@ public record Family(
         int windowPattern,
         QueryScale queryScale,
         float localRopeBase,
-        RopeFactors ropeFactors) {
+        RopeFactors ropeFactors,
+        boolean tiedHead) {
 
     public enum Norm { RMS, LAYER }
 
@@ -110,6 +112,7 @@ public record Family(
         private QueryScale queryScale = QueryScale.HEAD_DIM;
         private float localRopeBase;
         private RopeFactors ropeFactors = RopeFactors.LLAMA3;
+        private boolean tiedHead;
 
         public Builder norm(Norm n) { norm = n; return this; }
         public Builder positions(Positions p) { positions = p; return this; }
@@ -126,10 +129,11 @@ public record Family(
         public Builder queryScale(QueryScale q) { queryScale = q; return this; }
         public Builder localRopeBase(float base) { localRopeBase = base; return this; }
         public Builder ropeFactors(RopeFactors f) { ropeFactors = f; return this; }
+        public Builder tiedHead() { tiedHead = true; return this; }
 
         public Family build() {
             return new Family(norm, positions, fusedQkv, qkvBias, outputBiases, qkNorm, mlp, fusedGateUp, residual,
-                    scaleEmbedding, softCaps, windowPattern, queryScale, localRopeBase, ropeFactors);
+                    scaleEmbedding, softCaps, windowPattern, queryScale, localRopeBase, ropeFactors, tiedHead);
         }
     }
 }

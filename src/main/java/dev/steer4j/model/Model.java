@@ -73,7 +73,7 @@ public final class Model implements AutoCloseable {
         boolean layerNorm = fam.norm() == Family.Norm.LAYER;
         float[] outNorm = norm(f, "output_norm.weight", c.dim());
         float[] outNormBias = layerNorm ? norm(f, "output_norm.bias", c.dim()) : null;
-        WeightMatrix output = f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
+        WeightMatrix output = !fam.tiedHead() && f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
         return new Model(f, c, tokenEmbedding, positionEmbedding, layers, outNorm, outNormBias, output);
     }
 
