@@ -273,7 +273,7 @@ public final class Benchmark {
         points.add(HookPoint.embed());
         for (int l = 0; l < layers; l++)
             for (dev.steer4j.runtime.HookSite site : dev.steer4j.runtime.HookSite.values())
-                if (site.perLayer) points.add(HookPoint.of(site, l));
+                if (site.perLayer && site.residualWidth()) points.add(HookPoint.of(site, l));
         points.add(HookPoint.finalNorm());
         double[] nanosPerToken = new double[names.length];
         java.util.Arrays.fill(nanosPerToken, Double.MAX_VALUE);

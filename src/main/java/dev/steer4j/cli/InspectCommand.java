@@ -26,6 +26,32 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--tensors", description = "List every tensor")
     boolean tensors;
 
+    /** The family's differences from a plain Llama block, in the words of docs/models.md. */
+    static java.util.List<String> familyFeatures(Model m) {
+        ModelConfig c = m.config();
+        dev.steer4j.model.Family f = c.family();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        out.add(f.norm() == dev.steer4j.model.Family.Norm.LAYER ? "LayerNorm with bias" : "RMSNorm");
+        if (f.fusedQkv()) out.add("fused qkv");
+        if (m.layer(0).bq() != null) out.add("qkv bias");
+        if (f.qkNorm()) out.add("q/k norms");
+        out.add(switch (f.mlp()) { case SWIGLU -> "SwiGLU"; case GEGLU -> "GeGLU"; case GELU -> "GELU"; } + (f.fusedGateUp() ? " (fused gate/up)" : ""));
+        if (m.layer(0).bo() != null || m.layer(0).bDown() != null) out.add("output biases");
+        if (f.residual() == dev.steer4j.model.Family.Residual.SANDWICH) out.add("sandwich post-norms");
+        if (f.scaleEmbedding()) out.add("embedding x sqrt(n_embd)");
+        if (c.attnSoftcap() > 0) out.add("attention soft-cap " + c.attnSoftcap());
+        if (c.finalSoftcap() > 0) out.add("final soft-cap " + c.finalSoftcap());
+        if (c.slidingWindow() > 0) {
+            java.util.List<Integer> ls = new java.util.ArrayList<>();
+            for (int l = 0; l < c.layers(); l++) if (c.window(l) > 0) ls.add(l);
+            String which = ls.size() == c.layers() ? "every layer" : f.windowPattern() == 2 ? "even layers" : "layers " + ls;
+            out.add("sliding window " + c.slidingWindow() + " on " + which);
+        }
+        if (c.queryScale() != (float) (1.0 / Math.sqrt(c.headDim()))) out.add("query scale " + c.queryScale());
+        if (!c.architecture().verified) out.add("UNTESTED (no reference numbers yet)");
+        return out;
+    }
+
     @Override
     public Integer call() {
         Path p = file != null ? file : BundledModel.path();
@@ -38,8 +64,16 @@ public final class InspectCommand implements Callable<Integer> {
                 System.out.printf("architecture  %s (%s)%n", c.architecture().ggufName, c.name());
                 System.out.printf("dimensions    layers %d, n_embd %d, heads %d, kv heads %d, head_dim %d, ffn %d, vocab %d, context %d%n",
                         c.layers(), c.dim(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(), c.contextLength());
-                System.out.printf("rope          %s, base %s%s%s%n", c.architecture().ropeStyle.name().toLowerCase().replace('_', '-'), c.ropeTheta(),
-                        c.ropeFreqScale() != 1f ? ", linear scale " + c.ropeFreqScale() : "", c.ropeFreqFactors() != null ? ", llama3 frequency factors" : "");
+                dev.steer4j.model.Family fam = c.family();
+                if (fam.positions().rotary())
+                    System.out.printf("rope          %s, base %s%s%s%s%s%n", fam.positions() == dev.steer4j.model.Family.Positions.ROPE_NEOX ? "neox (half-split)" : "adjacent-pairs",
+                            c.ropeTheta(), c.ropeThetaLocal() != c.ropeTheta() ? " (local layers " + c.ropeThetaLocal() + ")" : "",
+                            c.ropeFreqScale() != 1f ? ", linear scale " + c.ropeFreqScale() : "",
+                            c.ropeFreqFactorsLong() != null ? ", long/short factors (long past " + c.ropeOriginalContext() + " tokens)"
+                                    : c.ropeFreqFactors() != null ? ", frequency factors" : "",
+                            c.ropeAttnFactor() != 1f ? ", attn_factor " + c.ropeAttnFactor() : "");
+                else System.out.printf("positions     learned (position_embd, %d rows)%n", c.contextLength());
+                System.out.printf("family        %s%n", String.join(", ", familyFeatures(m)));
                 System.out.printf("norm eps      %s%n", c.rmsEps());
                 System.out.printf("embeddings    %s%n", m.tiedEmbeddings() ? "tied (output = token_embd)" : "separate output.weight");
                 System.out.printf("weights       %,d bytes read per token%n", m.weightBytesPerToken());

@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Activation engineering for the JVM: run, read, steer and guard language models.",
+        footer = {"", "Model families (GGUF general.architecture): llama, qwen2, gpt2, gemma2, phi3; gemma3, qwen3 described but untested "
+                + "(docs/models.md). Example: steer4j inspect ../shared/reference/arch/gemma2.gguf"},
         subcommands = {
                 DemoCommand.class,
                 ExtractCommand.class,

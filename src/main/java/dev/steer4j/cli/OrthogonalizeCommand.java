@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 /** {@code steer4j orthogonalize}: bake a directional ablation into the weights ("abliteration"). */
 @Command(name = "orthogonalize", mixinStandardHelpOptions = true,
         description = "Write a copy of the model with a direction projected out of every residual-stream write "
-                + "(token_embd, attn_output, ffn_down): the same logits as --ablate, with no run-time cost.")
+                + "(token_embd, position_embd, attn_output, ffn_down and their biases): the same logits as --ablate, with no run-time cost. "
+                + "Families with post-norms (gemma2, gemma3) cannot be orthogonalised exactly: the command says so and prints the measured difference.")
 public final class OrthogonalizeCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
@@ -23,6 +24,10 @@ public final class OrthogonalizeCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.gguf", description = "Where to write the new model")
     Path output;
+
+    @Option(names = "--check-prompt", defaultValue = "Once upon a time, there was a little girl",
+            description = "Prompt on which the written model is compared with run-time ablation (default: ${DEFAULT-VALUE})")
+    String checkPrompt;
 
     @Option(names = "--name", description = "general.name of the new model (default: old name + \" (orthogonalized)\")")
     String name;
@@ -37,6 +42,15 @@ public final class OrthogonalizeCommand implements Callable<Integer> {
                     String.join(", ", r.modified().subList(0, Math.min(3, r.modified().size()))), r.modified().size() > 3 ? ", ..." : "",
                     (System.nanoTime() - t0) / 1e9);
             if (r.untiedOutput()) System.out.println("the model tied output.weight to token_embd; the original embedding was kept as output.weight");
+            int[] check = m.tokenizer().encode(checkPrompt);
+            try (Model o = Model.load(output)) {
+                double dev = Orthogonalizer.deviation(m, o, d, check);
+                if (r.exact())
+                    System.out.printf(java.util.Locale.ROOT, "exact: max |logit difference| vs run-time --ablate on \"%s\" (%d tokens) = %.2g%n", checkPrompt, check.length, dev);
+                else
+                    System.out.printf(java.util.Locale.ROOT, "NOT exact: %s.%nmeasured max |logit difference| vs run-time --ablate on \"%s\" (%d tokens) = %.4g%n",
+                            r.note(), checkPrompt, check.length, dev);
+            }
             System.out.println("model " + Steering.modelName(m) + " -> " + output.getFileName());
         }
         return 0;

@@ -9,6 +9,7 @@ import dev.steer4j.read.ActivationPatching;
 import dev.steer4j.read.Charts;
 import dev.steer4j.read.Html;
 import dev.steer4j.read.ReadPages;
+import dev.steer4j.runtime.ActivationCache;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.HookSite;
@@ -60,6 +61,11 @@ public final class PatchCommand implements Callable<Integer> {
     @Option(names = "--hook", description = "Patch these hook points instead of --sites (repeatable), e.g. blocks.0.hook_resid_pre")
     List<String> hooks = new ArrayList<>();
 
+    @Option(names = "--heads", paramLabel = "SITE",
+            description = "Head-level patching instead: patch each head of attn.hook_SITE (z, q, k, v or pattern) in every layer at every position, "
+                    + "and print the restored share per layer × head")
+    String heads;
+
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Write patch.html, patch.png and patch.json here")
     Path out;
 
@@ -71,6 +77,33 @@ public final class PatchCommand implements Callable<Integer> {
             ActivationPatching.checkPrompts(m, c, k);
             int t = token(tok, c, target, targetId, "target");
             int d = token(tok, c, distractor, distractorId, "distractor");
+            if (heads != null) {
+                if (out != null) throw new IllegalArgumentException("--heads prints its table only; drop -o");
+                String suffix = "attn.hook_" + heads.strip().toLowerCase(Locale.ROOT).replaceFirst("^(attn\\.)?hook_", "");
+                HookSite site = Arrays.stream(HookSite.values()).filter(x -> x.suffix.equals(suffix)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("--heads '" + heads + "': expected z, q, k, v or pattern"));
+                ForwardPass fp = new ForwardPass(m);
+                float[] cl = ActivationCache.run(fp, c, List.of()).logits(), co = ActivationCache.run(fp, k, List.of()).logits();
+                double cleanDiff = cl[t] - cl[d], corrDiff = co[t] - co[d];
+                ProgressBar bar = new ProgressBar("patch");
+                double[][] r;
+                try {
+                    r = ActivationPatching.scanHeads(fp, c, k, site, t, d, bar);
+                } finally {
+                    bar.close();
+                }
+                System.out.printf("clean logit diff %s, corrupted %s%n", Html.num(cleanDiff), Html.num(corrDiff));
+                System.out.println("restored share per head of " + site.suffix + " (patched at every position):");
+                StringBuilder h = new StringBuilder("layer");
+                for (int i = 0; i < r[0].length; i++) h.append(String.format(" %7s", "head " + i));
+                System.out.println(h);
+                for (int l = 0; l < r.length; l++) {
+                    StringBuilder row = new StringBuilder(String.format("%5d", l));
+                    for (double v : r[l]) row.append(String.format(Locale.ROOT, " %7.3f", cleanDiff == corrDiff ? Double.NaN : (v - corrDiff) / (cleanDiff - corrDiff)));
+                    System.out.println(row);
+                }
+                return 0;
+            }
             List<HookPoint> points = new ArrayList<>();
             if (!hooks.isEmpty()) {
                 for (String h : hooks) points.add(HookPoint.parse(h).checkLayer(m.config().layers()));

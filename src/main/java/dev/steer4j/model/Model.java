@@ -11,25 +11,29 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A loaded model: configuration and weights mapped from a GGUF file. Immutable and shared by every sequence and
+ * A loaded model: configuration and weights mapped from a GGUF file, laid out as its {@link Family} says. Immutable and shared by every sequence and
  * thread; all per-sequence state lives in {@link dev.steer4j.runtime.SequenceState}.
  */
 public final class Model implements AutoCloseable {
     private final GGUFFile file;
     private final ModelConfig config;
     private final WeightMatrix tokenEmbedding;
+    private final WeightMatrix positionEmbedding;
     private final LayerWeights[] layers;
     private final float[] outputNorm;
+    private final float[] outputNormBias;
     private final WeightMatrix output;
     private final Tokenizer tokenizer;
 
-    private Model(GGUFFile file, ModelConfig config, WeightMatrix tokenEmbedding, LayerWeights[] layers,
-                  float[] outputNorm, WeightMatrix output, Tokenizer tokenizer) {
+    private Model(GGUFFile file, ModelConfig config, WeightMatrix tokenEmbedding, WeightMatrix positionEmbedding,
+                  LayerWeights[] layers, float[] outputNorm, float[] outputNormBias, WeightMatrix output, Tokenizer tokenizer) {
         this.file = file;
         this.config = config;
         this.tokenEmbedding = tokenEmbedding;
+        this.positionEmbedding = positionEmbedding;
         this.layers = layers;
         this.outputNorm = outputNorm;
+        this.outputNormBias = outputNormBias;
         this.output = output;
         this.tokenizer = tokenizer != null ? tokenizer : Tokenizer.fromGGUF(file);
     }
@@ -56,36 +60,98 @@ public final class Model implements AutoCloseable {
     /** As {@link #fromGGUF(GGUFFile)}, with the tokenizer given (null: from the file's tokenizer metadata). */
     public static Model fromGGUF(GGUFFile f, Tokenizer tokenizer) {
         String arch = f.requireString("general.architecture");
-        Architecture.fromGGUF(f.path(), arch);
+        Family fam = Architecture.fromGGUF(f.path(), arch).family;
         GGUFTensorInfo embd = f.requireTensor("token_embd.weight");
-        GGUFTensorInfo freqs = f.tensor("rope_freqs.weight");
-        float[] freqFactors = freqs == null ? null : vector(f, freqs);
-        ModelConfig c = ModelConfig.fromGGUF(f, freqFactors, (int) embd.rows());
-        Path p = f.path();
+        float[] freqFactors = null, longFactors = null;
+        if (fam.ropeFactors() == Family.RopeFactors.LONG_SHORT) {
+            GGUFTensorInfo s = f.tensor("rope_factors_short.weight"), l = f.tensor("rope_factors_long.weight");
+            freqFactors = s == null ? null : vector(f, s);
+            longFactors = l == null ? null : vector(f, l);
+        } else {
+            GGUFTensorInfo freqs = f.tensor("rope_freqs.weight");
+            freqFactors = freqs == null ? null : vector(f, freqs);
+        }
+        ModelConfig c = ModelConfig.fromGGUF(f, freqFactors, longFactors, (int) embd.rows());
+        if (f.path() == null) throw new IllegalStateException();
 
         WeightMatrix tokenEmbedding = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
+        WeightMatrix positionEmbedding = fam.positions() == Family.Positions.LEARNED
+                ? matrix(f, "position_embd.weight", c.contextLength(), c.dim()) : null;
         LayerWeights[] layers = new LayerWeights[c.layers()];
-        boolean biases = c.architecture() == Architecture.QWEN2;
-        for (int l = 0; l < c.layers(); l++) {
-            String b = "blk." + l + ".";
-            layers[l] = new LayerWeights(
-                    norm(f, b + "attn_norm.weight", c.dim()),
-                    matrix(f, b + "attn_q.weight", c.qDim(), c.dim()),
-                    matrix(f, b + "attn_k.weight", c.kvDim(), c.dim()),
-                    matrix(f, b + "attn_v.weight", c.kvDim(), c.dim()),
-                    matrix(f, b + "attn_output.weight", c.dim(), c.qDim()),
-                    biases ? optionalBias(f, b + "attn_q.bias", c.qDim()) : null,
-                    biases ? optionalBias(f, b + "attn_k.bias", c.kvDim()) : null,
-                    biases ? optionalBias(f, b + "attn_v.bias", c.kvDim()) : null,
-                    norm(f, b + "ffn_norm.weight", c.dim()),
-                    matrix(f, b + "ffn_gate.weight", c.ffnDim(), c.dim()),
-                    matrix(f, b + "ffn_up.weight", c.ffnDim(), c.dim()),
-                    matrix(f, b + "ffn_down.weight", c.dim(), c.ffnDim()));
-        }
+        for (int l = 0; l < c.layers(); l++) layers[l] = layer(f, c, fam, "blk." + l + ".");
+        boolean layerNorm = fam.norm() == Family.Norm.LAYER;
         float[] outNorm = norm(f, "output_norm.weight", c.dim());
-        WeightMatrix output = f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
-        if (p == null) throw new IllegalStateException();
-        return new Model(f, c, tokenEmbedding, layers, outNorm, output, tokenizer);
+        float[] outNormBias = layerNorm ? norm(f, "output_norm.bias", c.dim()) : null;
+        WeightMatrix output = !fam.tiedHead() && f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
+        return new Model(f, c, tokenEmbedding, positionEmbedding, layers, outNorm, outNormBias, output, tokenizer);
+    }
+
+    /** One block's tensors, as the family lays them out. */
+    private static LayerWeights layer(GGUFFile f, ModelConfig c, Family fam, String b) {
+        int dim = c.dim(), q = c.qDim(), kv = c.kvDim(), ffn = c.ffnDim();
+        boolean ln = fam.norm() == Family.Norm.LAYER;
+        WeightMatrix wq, wk, wv;
+        float[] bq = null, bk = null, bv = null;
+        if (fam.fusedQkv()) {
+            String n = b + "attn_qkv.weight";
+            matrix(f, n, q + 2 * kv, dim);
+            wq = rows(f, n, 0, q, dim);
+            wk = rows(f, n, q, kv, dim);
+            wv = rows(f, n, q + kv, kv, dim);
+            float[] bias = fam.qkvBias() ? optionalBias(f, b + "attn_qkv.bias", q + 2 * kv) : null;
+            if (bias != null) {
+                bq = java.util.Arrays.copyOfRange(bias, 0, q);
+                bk = java.util.Arrays.copyOfRange(bias, q, q + kv);
+                bv = java.util.Arrays.copyOfRange(bias, q + kv, q + 2 * kv);
+            }
+        } else {
+            wq = matrix(f, b + "attn_q.weight", q, dim);
+            wk = matrix(f, b + "attn_k.weight", kv, dim);
+            wv = matrix(f, b + "attn_v.weight", kv, dim);
+            if (fam.qkvBias()) {
+                bq = optionalBias(f, b + "attn_q.bias", q);
+                bk = optionalBias(f, b + "attn_k.bias", kv);
+                bv = optionalBias(f, b + "attn_v.bias", kv);
+            }
+        }
+        WeightMatrix gate, up;
+        if (fam.fusedGateUp()) {
+            String n = b + "ffn_up.weight";
+            matrix(f, n, 2 * ffn, dim);
+            gate = rows(f, n, 0, ffn, dim);
+            up = rows(f, n, ffn, ffn, dim);
+        } else {
+            gate = fam.mlp() == Family.Mlp.GELU ? null : matrix(f, b + "ffn_gate.weight", ffn, dim);
+            up = matrix(f, b + "ffn_up.weight", ffn, dim);
+        }
+        boolean sandwich = fam.residual() == Family.Residual.SANDWICH;
+        return new LayerWeights(
+                norm(f, b + "attn_norm.weight", dim), wq, wk, wv,
+                matrix(f, b + "attn_output.weight", dim, q),
+                bq, bk, bv,
+                norm(f, b + "ffn_norm.weight", dim), gate, up,
+                matrix(f, b + "ffn_down.weight", dim, ffn),
+                ln ? norm(f, b + "attn_norm.bias", dim) : null,
+                fam.qkNorm() ? norm(f, b + "attn_q_norm.weight", c.headDim()) : null,
+                fam.qkNorm() ? norm(f, b + "attn_k_norm.weight", c.headDim()) : null,
+                fam.outputBiases() ? optionalBias(f, b + "attn_output.bias", dim) : null,
+                sandwich ? norm(f, b + "post_attention_norm.weight", dim) : null,
+                ln ? norm(f, b + "ffn_norm.bias", dim) : null,
+                fam.outputBiases() ? optionalBias(f, b + "ffn_up.bias", ffn) : null,
+                fam.outputBiases() ? optionalBias(f, b + "ffn_down.bias", dim) : null,
+                sandwich ? norm(f, b + "post_ffw_norm.weight", dim) : null);
+    }
+
+    /** Rows [first, first + count) of a (checked) matrix tensor, as a matrix over the same mapped bytes. */
+    private static WeightMatrix rows(GGUFFile f, String name, int first, int count, int cols) {
+        GGUFTensorInfo t = f.requireTensor(name);
+        long rowBytes = t.type().byteSize(cols);
+        try {
+            return WeightMatrix.of(name + "[" + first + ":" + (first + count) + "]", t.type(),
+                    t.data().asSlice(first * rowBytes, count * rowBytes), count, cols);
+        } catch (UnsupportedTensorTypeException e) {
+            throw new ModelException(f.path() + ": " + e.getMessage());
+        }
     }
 
     private static WeightMatrix matrix(GGUFFile f, String name, int rows, int cols) {
@@ -122,6 +188,10 @@ public final class Model implements AutoCloseable {
     public WeightMatrix tokenEmbedding() { return tokenEmbedding; }
     public LayerWeights layer(int l) { return layers[l]; }
     public float[] outputNorm() { return outputNorm; }
+    /** LayerNorm bias of the final norm (GPT-2), else null. */
+    public float[] outputNormBias() { return outputNormBias; }
+    /** Learned absolute position embeddings, one row per position (GPT-2), else null. */
+    public WeightMatrix positionEmbedding() { return positionEmbedding; }
     public WeightMatrix output() { return output; }
     /** The tokenizer described by the file's {@code tokenizer.ggml.*} metadata. */
     public Tokenizer tokenizer() { return tokenizer; }
@@ -133,7 +203,7 @@ public final class Model implements AutoCloseable {
         long sum = output.rowBytes() * output.rows();
         for (LayerWeights l : layers) {
             for (WeightMatrix m : Arrays.asList(l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()))
-                sum += m.rowBytes() * m.rows();
+                if (m != null) sum += m.rowBytes() * m.rows();
         }
         return sum;
     }

@@ -3,6 +3,8 @@ package dev.steer4j.read;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.steer4j.model.Model;
+import dev.steer4j.model.ModelConfig;
+import dev.steer4j.runtime.HookSite;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.HookRegistry;
@@ -44,6 +46,21 @@ public final class ActivationCapture {
     private ActivationCapture() {}
 
     /**
+     * The shape of one row at a site, as TransformerLens lays it out: {@code [n_embd]} on the residual stream,
+     * {@code [n_head, head_dim]} for q and z, {@code [n_kv_head, head_dim]} for k and v, {@code [n_head, keys]} for
+     * the pattern (keys = the longest prompt allowed; later keys are 0), {@code [n_ff]} for the MLP neurons.
+     */
+    static int[] rowShape(ModelConfig c, HookSite site, int maxKeys) {
+        return switch (site) {
+            case Q, Z -> new int[]{c.heads(), c.headDim()};
+            case K, V -> new int[]{c.kvHeads(), c.headDim()};
+            case PATTERN -> new int[]{c.heads(), maxKeys};
+            case MLP_POST -> new int[]{c.ffnDim()};
+            default -> new int[]{c.dim()};
+        };
+    }
+
+    /**
      * Captures every prompt of {@code prompts}.
      *
      * @param maxTokens prompts longer than this (after tokenising, with BOS) are cut to their first {@code maxTokens}
@@ -71,9 +88,13 @@ public final class ActivationCapture {
         long tokens = 0;
         int count = 0;
         try {
+            int limit0 = maxTokens > 0 ? Math.min(maxTokens, ctx) : ctx;
+            Map<HookPoint, int[]> shapes = new LinkedHashMap<>();
             for (HookPoint p : points) {
                 Path f = outDir.resolve(p.name() + ".npy");
-                NpyWriter w = new NpyWriter(f, NpyWriter.DType.F4, dim);
+                int[] shape = rowShape(model.config(), p.site(), limit0);
+                shapes.put(p, shape);
+                NpyWriter w = new NpyWriter(f, NpyWriter.DType.F4, shape);
                 toClose.add(w);
                 writers.put(p, w);
                 files.put(p.name(), f);
@@ -108,6 +129,20 @@ public final class ActivationCapture {
                 try {
                     for (var e : writers.entrySet()) {
                         NpyWriter w = e.getValue();
+                        if (e.getKey().site() == HookSite.PATTERN) {
+                            int heads = model.config().heads(), keys = shapes.get(e.getKey())[1];
+                            float[] padded = new float[heads * keys];
+                            regs.add(seq.hooks().add(e.getKey(), a -> {
+                                int have = a.width() / heads;
+                                for (int r = 0; r < a.rows(); r++) {
+                                    if (a.position(r) < first) continue;
+                                    Arrays.fill(padded, 0f);
+                                    for (int h = 0; h < heads; h++) System.arraycopy(a.data(), a.offset(r) + h * have, padded, h * keys, Math.min(have, keys));
+                                    w.append(padded, 0);
+                                }
+                            }));
+                            continue;
+                        }
                         regs.add(seq.hooks().add(e.getKey(), a -> {
                             for (int r = 0; r < a.rows(); r++) if (a.position(r) >= first) w.append(a.data(), a.offset(r));
                         }));
@@ -154,7 +189,11 @@ public final class ActivationCapture {
             meta.put("tokens", tokens);
             meta.put("dtype", "float32");
             Map<String, Object> hooks = new LinkedHashMap<>();
-            for (HookPoint p : points) hooks.put(p.name(), Map.of("file", p.name() + ".npy", "shape", List.of(rows, dim)));
+            for (HookPoint p : points) {
+                List<Long> shape = new ArrayList<>(List.of(rows));
+                for (int d : shapes.get(p)) shape.add((long) d);
+                hooks.put(p.name(), Map.of("file", p.name() + ".npy", "shape", shape));
+            }
             meta.put("hooks", hooks);
             meta.put("row_files", Map.of("tokens", "tokens.npy", "prompt_index", "prompt_index.npy", "position", "position.npy", "prompts", "prompts.jsonl"));
             Path m = outDir.resolve("metadata.json");

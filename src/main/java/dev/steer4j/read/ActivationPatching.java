@@ -1,7 +1,10 @@
 package dev.steer4j.read;
 
 import dev.steer4j.model.Model;
+import dev.steer4j.model.ModelConfig;
 import dev.steer4j.runtime.ActivationCache;
+import dev.steer4j.runtime.Activations;
+import dev.steer4j.runtime.HookSite;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.HookRegistry;
@@ -69,7 +72,7 @@ public final class ActivationPatching {
                 regs.add(seq.hooks().add(e.getKey(), a -> {
                     for (int r = 0; r < a.rows(); r++) {
                         int pos = a.position(r);
-                        if (pos < at.length && at[pos]) System.arraycopy(rows[pos], 0, a.data(), a.offset(r), a.width());
+                        if (pos < at.length && at[pos]) copyInto(rows[pos], a, r, 0, a.width());
                     }
                 }));
             }
@@ -111,7 +114,7 @@ public final class ActivationPatching {
                 final int pos = p;
                 try (HookRegistry.Registration reg = seq.hooks().add(point, a -> {
                     for (int r = 0; r < a.rows(); r++)
-                        if (a.position(r) == pos) System.arraycopy(row, 0, a.data(), a.offset(r), a.width());
+                        if (a.position(r) == pos) copyInto(row, a, r, 0, a.width());
                 })) {
                     float[] logits = fp.forward(seq, rest, false);
                     patched[i][p] = logits[target] - logits[distractor];
@@ -130,5 +133,106 @@ public final class ActivationPatching {
         return new Result(clean.clone(), corrupted.clone(), cp, kp,
                 new TokenScore(target, Tokens.text(tok, target), cl[target]), new TokenScore(distractor, Tokens.text(tok, distractor), cl[distractor]),
                 cleanDiff, corruptedDiff, List.copyOf(points), patched);
+    }
+
+    /**
+     * Copies columns [from, from + n) of a clean row into row r of the view. A pattern row of the clean run can be
+     * shorter or longer than the patched run's (prefill chunks see fewer keys); keys past the query are 0 in both.
+     */
+    private static void copyInto(float[] clean, Activations a, int r, int from, int n) {
+        int m = Math.max(0, Math.min(n, clean.length - from));
+        System.arraycopy(clean, from, a.data(), a.offset(r) + from, m);
+        if (m < n) Arrays.fill(a.data(), a.offset(r) + from + m, a.offset(r) + from + n, 0f);
+    }
+
+    /** Columns of head {@code head} in a row of a per-head site ({@code [offset, length]}). */
+    static int[] headSlice(ModelConfig c, HookSite site, int head, int width) {
+        int heads = switch (site) {
+            case Q, Z, PATTERN -> c.heads();
+            case K, V -> c.kvHeads();
+            default -> throw new IllegalArgumentException(site.suffix + " has no heads (per-head sites: attn.hook_q, attn.hook_k, attn.hook_v, attn.hook_z, attn.hook_pattern)");
+        };
+        if (head < 0 || head >= heads) throw new IllegalArgumentException("head " + head + " does not exist at " + site.suffix + " (heads 0-" + (heads - 1) + ")");
+        int w = width / heads;
+        return new int[]{head * w, w};
+    }
+
+    /**
+     * Runs {@code corrupted} with only head {@code head} of {@code point} (a per-head site such as
+     * {@code blocks.L.attn.hook_z}) replaced by the clean run's, at {@code positions} (null = every position). Returns
+     * the logits of every position (row i at i × vocab).
+     */
+    public static float[] runPatchedHead(ForwardPass fp, int[] corrupted, ActivationCache clean, HookPoint point, int head, int[] positions) {
+        checkPrompts(fp.model(), clean.tokens(), corrupted);
+        ModelConfig c = fp.model().config();
+        headSlice(c, point.site(), head, headCount(c, point.site())); // checks the site and the head up front
+        float[][] rows = clean.get(point);
+        boolean[] at = new boolean[corrupted.length];
+        if (positions == null) Arrays.fill(at, true);
+        else for (int p : positions) {
+            if (p < 0 || p >= corrupted.length) throw new IllegalArgumentException("position " + p + " is outside the prompt (0-" + (corrupted.length - 1) + ")");
+            at[p] = true;
+        }
+        SequenceState seq = new SequenceState(fp.model(), corrupted.length);
+        try (HookRegistry.Registration reg = patchHead(seq, point, head, rows, at)) {
+            return ActivationCache.run(fp, seq, corrupted, List.of(), true).logits();
+        }
+    }
+
+    /**
+     * Registers on {@code seq} the hook that overwrites head {@code head} of {@code point} with {@code cleanRows}
+     * (one row per position) at the positions where {@code at} is true; closing the registration removes it.
+     */
+    public static HookRegistry.Registration patchHead(SequenceState seq, HookPoint point, int head, float[][] cleanRows, boolean[] at) {
+        ModelConfig c = seq.model().config();
+        headSlice(c, point.site(), head, headCount(c, point.site()));
+        return seq.hooks().add(point, a -> {
+            int[] slice = headSlice(c, point.site(), head, a.width());
+            for (int r = 0; r < a.rows(); r++) {
+                int pos = a.position(r);
+                if (pos < at.length && at[pos]) {
+                    float[] row = cleanRows[pos];
+                    int cleanOff = point.site() == HookSite.PATTERN ? head * (row.length / c.heads()) : slice[0];
+                    int m = Math.max(0, Math.min(slice[1], row.length - cleanOff));
+                    System.arraycopy(row, cleanOff, a.data(), a.offset(r) + slice[0], m);
+                    if (m < slice[1]) Arrays.fill(a.data(), a.offset(r) + slice[0] + m, a.offset(r) + slice[0] + slice[1], 0f);
+                }
+            }
+        });
+    }
+
+    private static int headCount(ModelConfig c, HookSite site) {
+        return switch (site) {
+            case K, V -> c.kvHeads();
+            default -> c.heads();
+        };
+    }
+
+    /**
+     * Head-level patching over every layer, as TransformerLens's {@code get_act_patch_attn_head_out_all_pos}:
+     * {@code result[L][h]} is the logit difference at the last position with head h of {@code site} (usually
+     * {@code attn.hook_z}) at layer L patched from the clean run at every position.
+     */
+    public static double[][] scanHeads(ForwardPass fp, int[] clean, int[] corrupted, HookSite site, int target, int distractor, Progress progress) {
+        Model model = fp.model();
+        checkPrompts(model, clean, corrupted);
+        ModelConfig c = model.config();
+        int heads = headCount(c, site);
+        headSlice(c, site, 0, heads); // checks that the site has heads
+        List<HookPoint> points = new ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) points.add(HookPoint.of(site, l));
+        ActivationCache cleanCache = ActivationCache.run(fp, clean, points);
+        int vocab = c.vocabSize();
+        int last = (corrupted.length - 1) * vocab;
+        double[][] out = new double[c.layers()][heads];
+        long done = 0;
+        for (int l = 0; l < c.layers(); l++) {
+            for (int h = 0; h < heads; h++) {
+                float[] logits = runPatchedHead(fp, corrupted, cleanCache, points.get(l), h, null);
+                out[l][h] = logits[last + target] - logits[last + distractor];
+                progress.update(++done, (long) c.layers() * heads, points.get(l).name() + " head " + h);
+            }
+        }
+        return out;
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The logit lens of a direction: the direction is put through the model's final RMSNorm and unembedding as if it
- * were a residual-stream state, {@code logits = W_U · rmsnorm(v)}. The tokens with the largest logits are the ones
+ * were a residual-stream state, {@code logits = W_U · norm(v)} (with the family's norm and final soft-cap). The tokens with the largest logits are the ones
  * the direction promotes, the smallest the ones it suppresses. (RMSNorm's scale is the same for every token, so the
  * ranking depends only on the direction, not on its length.)
  */
@@ -22,14 +22,7 @@ public final class LogitLens {
 
     /** Logits of a residual-stream vector (through the final norm and unembedding). */
     public static float[] logits(Model model, float[] residual) {
-        int dim = model.config().dim();
-        if (residual.length != dim)
-            throw new IllegalArgumentException("vector has width " + residual.length + " but the model's n_embd is " + dim);
-        float[] normed = new float[dim];
-        VectorMath.rmsNorm(normed, 0, residual, 0, model.outputNorm(), dim, model.config().rmsEps());
-        float[] out = new float[model.config().vocabSize()];
-        model.output().matmul(ThreadPool.shared(), normed, dim, out, out.length, 1);
-        return out;
+        return dev.steer4j.runtime.ForwardPass.unembed(model, residual);
     }
 
     /** The {@code k} most promoted and most suppressed tokens of {@code direction}. */

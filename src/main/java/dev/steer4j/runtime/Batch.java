@@ -17,6 +17,9 @@ public final class Batch {
         boolean allLogits;
         int firstRow;
         int firstLogitRow;
+        /** Where this entry's rows start in the attention-pattern buffer, and its number of keys (this step only). */
+        int patternBase;
+        int patternKeys;
 
         Entry(SequenceState sequence, int[] tokens, int from, int count, boolean allLogits) {
             set(sequence, tokens, from, count, allLogits);

@@ -1,6 +1,6 @@
 package dev.steer4j.runtime;
 
-import dev.steer4j.model.Architecture;
+import dev.steer4j.model.Family;
 import dev.steer4j.model.LayerWeights;
 import dev.steer4j.model.Model;
 import dev.steer4j.model.ModelConfig;
@@ -12,19 +12,25 @@ import dev.steer4j.tensor.WeightMatrix;
 import java.util.List;
 
 /**
- * The transformer forward pass, top to bottom, over a {@link Batch} of sequences. Matrix products run once over all
- * rows of the batch (weights are read once per step); attention runs per sequence against its own KV cache.
- * Hooks run at every {@link HookSite} for the sequences that registered them.
+ * The transformer forward pass, top to bottom, over a {@link Batch} of sequences, for every {@link Family}. Matrix
+ * products run once over all rows of the batch (weights are read once per step); attention runs per sequence against
+ * its own KV cache. Hooks run at every {@link HookSite} for the sequences that registered them; a site nobody hooked
+ * costs one null check.
  *
  * <pre>
- * x = embed(tokens)                                   hook_embed
- * for each block L:                                   blocks.L.hook_resid_pre
- *     a = Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n)   with n = rmsnorm(x)      blocks.L.hook_attn_out
- *     x = x + a                                       blocks.L.hook_resid_mid
- *     m = Wdown · (silu(Wgate·n) * (Wup·n))   with n = rmsnorm(x)               blocks.L.hook_mlp_out
- *     x = x + m                                       blocks.L.hook_resid_post
- * n = rmsnorm(x)                                      ln_final.hook_normalized
- * logits = Wout · n
+ * x = embed(tokens) [+ position_embd] [× √n_embd]                       hook_embed
+ * for each block L:                                                     blocks.L.hook_resid_pre
+ *     n = norm(x)                                       (RMSNorm, or LayerNorm with bias)
+ *     q, k, v = Wq·n, Wk·n, Wv·n [+ biases] [q/k norms] attn.hook_q, attn.hook_k, attn.hook_v
+ *     p = softmax(mask_window(softcap(scale · rope(q)·rope(k))))           attn.hook_pattern
+ *     z = p · v                                                           attn.hook_z
+ *     a = [post_norm](Wo·z [+ bo])                                        blocks.L.hook_attn_out
+ *     x = x + a                                                           blocks.L.hook_resid_mid
+ *     h = act(Wgate·norm(x)) * (Wup·norm(x))   (SwiGLU, GeGLU; GELU(Wup·n + b) ungated)   mlp.hook_post
+ *     m = [post_norm](Wdown·h [+ b])                                      blocks.L.hook_mlp_out
+ *     x = x + m                                                           blocks.L.hook_resid_post
+ * n = norm(x)                                                           ln_final.hook_normalized
+ * logits = [softcap](Wout · n)
  * </pre>
  */
 public final class ForwardPass {
@@ -33,10 +39,13 @@ public final class ForwardPass {
 
     private final Model model;
     private final ModelConfig c;
+    private final Family family;
     private final ThreadPool pool;
     private final ActivationMode activations;
     private final boolean halfSplitRope;
-    private final float[] invFreq;
+    /** RoPE inverse frequencies per layer (layers share arrays). */
+    private final float[][] invFreq;
+    private final int contextSize;
     private final ThreadLocal<float[]> scoreBuffers = ThreadLocal.withInitial(() -> new float[256]);
     /** Hook points by site and layer + 1, so that running hooks allocates nothing. */
     private final HookPoint[][] points;
@@ -54,27 +63,51 @@ public final class ForwardPass {
      *                    {@link ActivationMode#INT8} (llama.cpp's int8-quantised activations for quantised weights)
      */
     public ForwardPass(Model model, ThreadPool pool, ActivationMode activations) {
+        this(model, pool, activations, model.config().contextLength());
+    }
+
+    /**
+     * @param contextSize the context this pass is run with, as llama.cpp's {@code n_ctx}: it only selects Phi-3's
+     *                    long RoPE factors (when larger than {@code rope.scaling.original_context_length}) or short
+     *                    ones; every sequence of one pass uses the same
+     */
+    public ForwardPass(Model model, ThreadPool pool, ActivationMode activations, int contextSize) {
         this.model = model;
+        this.contextSize = contextSize;
         this.c = model.config();
+        this.family = c.family();
         this.pool = pool;
         this.activations = activations;
-        this.halfSplitRope = c.architecture().ropeStyle == Architecture.RopeStyle.HALF_SPLIT;
-        int half = c.headDim() / 2;
-        this.invFreq = new float[half];
-        float[] factors = c.ropeFreqFactors();
-        for (int i = 0; i < half; i++) {
-            double f = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim()) * c.ropeFreqScale();
-            if (factors != null) f /= factors[i];
-            invFreq[i] = (float) f;
-        }
+        this.halfSplitRope = family.positions() == Family.Positions.ROPE_NEOX;
+        this.invFreq = new float[c.layers()][];
+        float[] factors = usesLongFactors() ? c.ropeFreqFactorsLong() : c.ropeFreqFactors();
+        java.util.Map<Float, float[]> byBase = new java.util.HashMap<>();
+        for (int l = 0; l < c.layers(); l++) invFreq[l] = byBase.computeIfAbsent(c.ropeTheta(l), base -> inverseFrequencies(base, factors));
         this.points = new HookPoint[HookSite.values().length][c.layers() + 1];
         for (HookSite site : HookSite.values())
             for (int l = -1; l < c.layers(); l++) points[site.ordinal()][l + 1] = HookPoint.of(site, site.perLayer ? Math.max(l, 0) : -1);
     }
 
+    private float[] inverseFrequencies(float base, float[] factors) {
+        int half = c.headDim() / 2;
+        float[] inv = new float[half];
+        for (int i = 0; i < half; i++) {
+            double f = Math.pow(base, -2.0 * i / c.headDim()) * c.ropeFreqScale();
+            if (factors != null) f /= factors[i];
+            inv[i] = (float) f;
+        }
+        return inv;
+    }
+
     public Model model() { return model; }
     public ThreadPool pool() { return pool; }
     public ActivationMode activations() { return activations; }
+    public int contextSize() { return contextSize; }
+
+    /** Phi-3's choice, as llama.cpp makes it: the long RoPE factors when the context exceeds the original one. */
+    public boolean usesLongFactors() {
+        return c.ropeFreqFactorsLong() != null && contextSize > c.ropeOriginalContext();
+    }
 
     /**
      * Appends {@code tokens} to one sequence and returns the logits: one row per token when {@code allLogits},
@@ -115,54 +148,12 @@ public final class ForwardPass {
         final int dim = c.dim();
         final int n = rows;
 
-        // Token embeddings.
-        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
-            Batch.Entry e = entries.get(ei);
-            for (int i = 0; i < e.count; i++) model.tokenEmbedding().dequantizeRow(e.tokens[e.from + i], ws.x, (e.firstRow + i) * dim);
-        }
+        embed(entries, ws, n);
         hooks(HookSite.EMBED, -1, entries, ws, ws.x, dim);
-
-        for (int l = 0; l < c.layers(); l++) {
-            LayerWeights w = model.layer(l);
-            hooks(HookSite.RESID_PRE, l, entries, ws, ws.x, dim);
-
-            // Attention.
-            for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.attnNorm(), dim, c.rmsEps());
-            WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.wq(), ws.q, w.wk(), ws.k, w.wv(), ws.v);
-            if (w.bq() != null) addBias(ws.q, w.bq(), n);
-            if (w.bk() != null) addBias(ws.k, w.bk(), n);
-            if (w.bv() != null) addBias(ws.v, w.bv(), n);
-            for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
-                Batch.Entry e = entries.get(ei);
-                int pos0 = e.sequence.position();
-                for (int i = 0; i < e.count; i++) {
-                    int r = e.firstRow + i;
-                    rope(ws, ws.q, r * c.qDim(), c.heads(), pos0 + i);
-                    rope(ws, ws.k, r * c.kvDim(), c.kvHeads(), pos0 + i);
-                }
-                int kvDim = c.kvDim();
-                System.arraycopy(ws.k, e.firstRow * kvDim, e.sequence.keys(l), pos0 * kvDim, e.count * kvDim);
-                System.arraycopy(ws.v, e.firstRow * kvDim, e.sequence.values(l), pos0 * kvDim, e.count * kvDim);
-            }
-            attention(entries, ws, l, n);
-            w.wo().matmul(pool, activations, ws.att, c.qDim(), ws.delta, dim, n);
-            hooks(HookSite.ATTN_OUT, l, entries, ws, ws.delta, dim);
-            VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
-            hooks(HookSite.RESID_MID, l, entries, ws, ws.x, dim);
-
-            // MLP.
-            for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, w.ffnNorm(), dim, c.rmsEps());
-            int ffn = c.ffnDim();
-            WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.ffnGate(), ws.gate, w.ffnUp(), ws.up, null, null);
-            swiglu(ws, n * ffn);
-            w.ffnDown().matmul(pool, activations, ws.gate, ffn, ws.delta, dim, n);
-            hooks(HookSite.MLP_OUT, l, entries, ws, ws.delta, dim);
-            VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
-            hooks(HookSite.RESID_POST, l, entries, ws, ws.x, dim);
-        }
+        for (int l = 0; l < c.layers(); l++) block(l, entries, ws, n);
 
         // Final norm and unembedding, only for the rows whose logits are wanted.
-        for (int r = 0; r < n; r++) VectorMath.rmsNorm(ws.xb, r * dim, ws.x, r * dim, model.outputNorm(), dim, c.rmsEps());
+        norm(ws.xb, ws.x, model.outputNorm(), model.outputNormBias(), n);
         hooks(HookSite.FINAL_NORM, -1, entries, ws, ws.xb, dim);
         int lr = 0;
         for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
@@ -172,6 +163,7 @@ public final class ForwardPass {
             lr += e.logitRows();
         }
         model.output().matmul(pool, activations, ws.delta, dim, ws.logits, c.vocabSize(), lr);
+        if (c.finalSoftcap() > 0) BlockMath.softcap(ws.logits, 0, lr * c.vocabSize(), c.finalSoftcap());
 
         for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
             Batch.Entry e = entries.get(ei);
@@ -179,17 +171,140 @@ public final class ForwardPass {
         }
     }
 
+    /** Token embeddings, plus learned positions, times √n_embd where the family says so. */
+    private void embed(List<Batch.Entry> entries, Workspace ws, int n) {
+        int dim = c.dim();
+        WeightMatrix positions = model.positionEmbedding();
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
+            int pos0 = e.sequence.position();
+            for (int i = 0; i < e.count; i++) {
+                int row = (e.firstRow + i) * dim;
+                model.tokenEmbedding().dequantizeRow(e.tokens[e.from + i], ws.x, row);
+                if (positions != null) {
+                    positions.dequantizeRow(pos0 + i, ws.xb, row);
+                    VectorMath.add(ws.xb, row, ws.x, row, dim);
+                }
+            }
+        }
+        if (family.scaleEmbedding()) {
+            float s = (float) Math.sqrt(dim);
+            for (int i = 0, e = n * dim; i < e; i++) ws.x[i] *= s;
+        }
+    }
+
+    /** One transformer block over all rows. */
+    private void block(int l, List<Batch.Entry> entries, Workspace ws, int n) {
+        final int dim = c.dim();
+        LayerWeights w = model.layer(l);
+        hooks(HookSite.RESID_PRE, l, entries, ws, ws.x, dim);
+
+        // Attention.
+        norm(ws.xb, ws.x, w.attnNorm(), w.attnNormBias(), n);
+        WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.wq(), ws.q, w.wk(), ws.k, w.wv(), ws.v);
+        if (w.bq() != null) addBias(ws.q, w.bq(), n);
+        if (w.bk() != null) addBias(ws.k, w.bk(), n);
+        if (w.bv() != null) addBias(ws.v, w.bv(), n);
+        if (w.qNorm() != null) headNorm(ws.q, w.qNorm(), n * c.heads());
+        if (w.kNorm() != null) headNorm(ws.k, w.kNorm(), n * c.kvHeads());
+        hooks(HookSite.Q, l, entries, ws, ws.q, c.qDim());
+        hooks(HookSite.K, l, entries, ws, ws.k, c.kvDim());
+        hooks(HookSite.V, l, entries, ws, ws.v, c.kvDim());
+        int kvDim = c.kvDim();
+        for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+            Batch.Entry e = entries.get(ei);
+            int pos0 = e.sequence.position();
+            if (family.positions().rotary()) {
+                float[] inv = invFreq[l];
+                for (int i = 0; i < e.count; i++) {
+                    int r = e.firstRow + i;
+                    rope(ws, inv, ws.q, r * c.qDim(), c.heads(), pos0 + i);
+                    rope(ws, inv, ws.k, r * kvDim, c.kvHeads(), pos0 + i);
+                }
+            }
+            System.arraycopy(ws.k, e.firstRow * kvDim, e.sequence.keys(l), pos0 * kvDim, e.count * kvDim);
+            System.arraycopy(ws.v, e.firstRow * kvDim, e.sequence.values(l), pos0 * kvDim, e.count * kvDim);
+        }
+        attention(entries, ws, l, n);
+        hooks(HookSite.Z, l, entries, ws, ws.att, c.qDim());
+        w.wo().matmul(pool, activations, ws.att, c.qDim(), ws.delta, dim, n);
+        if (w.bo() != null) addBias(ws.delta, w.bo(), n);
+        if (w.postAttnNorm() != null) norm(ws.delta, ws.delta, w.postAttnNorm(), null, n);
+        hooks(HookSite.ATTN_OUT, l, entries, ws, ws.delta, dim);
+        VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
+        hooks(HookSite.RESID_MID, l, entries, ws, ws.x, dim);
+
+        // MLP.
+        norm(ws.xb, ws.x, w.ffnNorm(), w.ffnNormBias(), n);
+        int ffn = c.ffnDim();
+        if (w.ffnGate() == null) {
+            w.ffnUp().matmul(pool, activations, ws.xb, dim, ws.gate, ffn, n);
+            if (w.bUp() != null) addBias(ws.gate, w.bUp(), n);
+        } else {
+            WeightMatrix.matmul(pool, activations, ws.xb, dim, n, w.ffnGate(), ws.gate, w.ffnUp(), ws.up, null, null);
+        }
+        activate(ws, n * ffn);
+        hooks(HookSite.MLP_POST, l, entries, ws, ws.gate, ffn);
+        w.ffnDown().matmul(pool, activations, ws.gate, ffn, ws.delta, dim, n);
+        if (w.bDown() != null) addBias(ws.delta, w.bDown(), n);
+        if (w.postFfnNorm() != null) norm(ws.delta, ws.delta, w.postFfnNorm(), null, n);
+        hooks(HookSite.MLP_OUT, l, entries, ws, ws.delta, dim);
+        VectorMath.add(ws.delta, 0, ws.x, 0, n * dim);
+        hooks(HookSite.RESID_POST, l, entries, ws, ws.x, dim);
+    }
+
+    /** out = norm(x) row by row with the family's norm; out may be x. */
+    private void norm(float[] out, float[] x, float[] weight, float[] bias, int n) {
+        int dim = c.dim();
+        if (family.norm() == Family.Norm.LAYER) {
+            for (int r = 0; r < n; r++) BlockMath.layerNorm(out, r * dim, x, r * dim, weight, bias, dim, c.rmsEps());
+        } else {
+            for (int r = 0; r < n; r++) VectorMath.rmsNorm(out, r * dim, x, r * dim, weight, dim, c.rmsEps());
+        }
+    }
+
+    /** RMSNorm of each head_dim-wide head in place (Q/K norms). */
+    private void headNorm(float[] x, float[] weight, int heads) {
+        int hd = c.headDim();
+        for (int h = 0; h < heads; h++) VectorMath.rmsNorm(x, h * hd, x, h * hd, weight, hd, c.rmsEps());
+    }
+
+    /** The residual-stream vector through the final norm and the unembedding (soft-capped): the logit lens. */
+    public static float[] unembed(Model model, float[] residual) {
+        ModelConfig c = model.config();
+        int dim = c.dim();
+        if (residual.length != dim)
+            throw new IllegalArgumentException("vector has width " + residual.length + " but the model's n_embd is " + dim);
+        float[] normed = new float[dim];
+        if (c.family().norm() == Family.Norm.LAYER)
+            BlockMath.layerNorm(normed, 0, residual, 0, model.outputNorm(), model.outputNormBias(), dim, c.rmsEps());
+        else VectorMath.rmsNorm(normed, 0, residual, 0, model.outputNorm(), dim, c.rmsEps());
+        float[] out = new float[c.vocabSize()];
+        model.output().matmul(ThreadPool.shared(), normed, dim, out, out.length, 1);
+        if (c.finalSoftcap() > 0) BlockMath.softcap(out, 0, out.length, c.finalSoftcap());
+        return out;
+    }
+
+    private boolean hooked(HookSite site, int layer, List<Batch.Entry> entries) {
+        for (int i = 0, size = entries.size(); i < size; i++)
+            if (entries.get(i).sequence.hooks().at(site, layer) != null) return true;
+        return false;
+    }
+
     private void hooks(HookSite site, int layer, List<Batch.Entry> entries, Workspace ws, float[] buf, int width) {
         for (int i = 0, size = entries.size(); i < size; i++) {
             Batch.Entry e = entries.get(i);
             Hook[] hs = e.sequence.hooks().at(site, layer);
             if (hs == null) continue;
-            Activations view = ws.view;
-            HookPoint point = points[site.ordinal()][layer + 1];
-            for (Hook h : hs) {
-                view.set(point, e.sequence, buf, e.firstRow * width, e.count, width, e.sequence.position());
-                h.apply(view);
-            }
+            run(hs, points[site.ordinal()][layer + 1], e, ws, buf, e.firstRow * width, width);
+        }
+    }
+
+    private static void run(Hook[] hs, HookPoint point, Batch.Entry e, Workspace ws, float[] buf, int base, int width) {
+        Activations view = ws.view;
+        for (Hook h : hs) {
+            view.set(point, e.sequence, buf, base, e.count, width, e.sequence.position());
+            h.apply(view);
         }
     }
 
@@ -198,14 +313,21 @@ public final class ForwardPass {
     }
 
     /** Rotates each head of one row by its position. */
-    private void rope(Workspace ws, float[] x, int off, int nHeads, int pos) {
+    private void rope(Workspace ws, float[] invFreq, float[] x, int off, int nHeads, int pos) {
         int hd = c.headDim();
         int half = hd / 2;
         float[] cos = ws.ropeCos, sin = ws.ropeSin;
+        float mscale = c.ropeAttnFactor();
         for (int i = 0; i < half; i++) {
             double theta = pos * (double) invFreq[i];
             cos[i] = (float) Math.cos(theta);
             sin[i] = (float) Math.sin(theta);
+        }
+        if (mscale != 1f) {
+            for (int i = 0; i < half; i++) {
+                cos[i] *= mscale;
+                sin[i] *= mscale;
+            }
         }
         for (int h = 0; h < nHeads; h++) {
             int base = off + h * hd;
@@ -219,12 +341,13 @@ public final class ForwardPass {
         }
     }
 
-    /** gate = silu(gate) · up over the first {@code count} elements, split across the pool (its exp dominates). */
-    private void swiglu(Workspace ws, int count) {
+    /** The MLP activation in place over the first {@code count} elements of gate (and up), split across the pool. */
+    private void activate(Workspace ws, int count) {
         Swiglu task = ws.swiglu;
         if (task == null) ws.swiglu = task = new Swiglu();
         task.ws = ws;
         task.count = count;
+        task.kind = family.mlp();
         try {
             pool.parallelFor((count + Swiglu.CHUNK - 1) / Swiglu.CHUNK, task, 16L * count);
         } finally {
@@ -232,48 +355,81 @@ public final class ForwardPass {
         }
     }
 
-    /** The SwiGLU step as a reusable job: chunks of elements, each computed exactly as {@link VectorMath#swiglu}. */
+    /** The MLP activation as a reusable job: chunks of elements; SwiGLU exactly as {@link VectorMath#swiglu}. */
     static final class Swiglu implements ThreadPool.RangeBody {
         static final int CHUNK = 512;
         Workspace ws;
         int count;
+        Family.Mlp kind = Family.Mlp.SWIGLU;
 
         @Override
         public void run(int start, int end) {
             int from = start * CHUNK, to = Math.min(count, end * CHUNK);
-            VectorMath.swiglu(ws.gate, from, ws.up, from, to - from);
+            switch (kind) {
+                case SWIGLU -> VectorMath.swiglu(ws.gate, from, ws.up, from, to - from);
+                case GEGLU -> BlockMath.geglu(ws.gate, from, ws.up, from, to - from);
+                case GELU -> BlockMath.gelu(ws.gate, from, to - from);
+            }
         }
     }
 
-    /** Causal grouped-query attention of every (row, head) pair against its sequence's cache. */
+    /**
+     * Causal grouped-query attention of every (row, head) pair against its sequence's cache. When a sequence hooks
+     * {@code attn.hook_pattern} at this layer, the probabilities are first written out for every entry, the hooks run,
+     * and the value sum reads them back; otherwise scores, softmax and the value sum are one fused step.
+     */
     private void attention(List<Batch.Entry> entries, Workspace ws, int layer, int n) {
         Attention task = ws.attention;
         if (task == null) ws.attention = task = new Attention();
-        task.set(this, entries, ws, layer);
         long work = 0;
         for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
             Batch.Entry e = entries.get(ei);
             work += (long) e.count * (e.sequence.position() + e.count) * c.heads() * c.headDim() * 2;
         }
         try {
+            if (!hooked(HookSite.PATTERN, layer, entries)) {
+                task.set(this, entries, ws, layer, Attention.FUSED);
+                pool.parallelFor(n * c.heads(), task, work);
+                return;
+            }
+            int size = 0;
+            for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+                Batch.Entry e = entries.get(ei);
+                e.patternBase = size;
+                e.patternKeys = e.sequence.position() + e.count;
+                size += e.count * c.heads() * e.patternKeys;
+            }
+            ws.ensurePattern(size);
+            task.set(this, entries, ws, layer, Attention.PROBABILITIES);
+            pool.parallelFor(n * c.heads(), task, work);
+            HookPoint point = points[HookSite.PATTERN.ordinal()][layer + 1];
+            for (int ei = 0, ne = entries.size(); ei < ne; ei++) {
+                Batch.Entry e = entries.get(ei);
+                Hook[] hs = e.sequence.hooks().at(HookSite.PATTERN, layer);
+                if (hs != null) run(hs, point, e, ws, ws.pattern, e.patternBase, c.heads() * e.patternKeys);
+            }
+            task.set(this, entries, ws, layer, Attention.VALUE_SUM);
             pool.parallelFor(n * c.heads(), task, work);
         } finally {
-            task.set(null, null, null, 0);
+            task.set(null, null, null, 0, Attention.FUSED);
         }
     }
 
     /** The attention step as a reusable job (one per workspace), so that dispatching it allocates nothing. */
     static final class Attention implements ThreadPool.RangeBody {
+        static final int FUSED = 0, PROBABILITIES = 1, VALUE_SUM = 2;
         private ForwardPass fp;
         private List<Batch.Entry> entries;
         private Workspace ws;
         private int layer;
+        private int phase;
 
-        void set(ForwardPass fp, List<Batch.Entry> entries, Workspace ws, int layer) {
+        void set(ForwardPass fp, List<Batch.Entry> entries, Workspace ws, int layer, int phase) {
             this.fp = fp;
             this.entries = entries;
             this.ws = ws;
             this.layer = layer;
+            this.phase = phase;
         }
 
         @Override
@@ -284,7 +440,9 @@ public final class ForwardPass {
             final int kvDim = c.kvDim();
             final int qDim = c.qDim();
             final int group = heads / c.kvHeads();
-            final float scale = (float) (1.0 / Math.sqrt(hd));
+            final float scale = c.queryScale();
+            final float cap = c.attnSoftcap();
+            final int window = c.window(layer);
             int ei = 0;
             for (int item = start; item < end; item++) {
                 int r = item / heads;
@@ -293,20 +451,38 @@ public final class ForwardPass {
                 while (r < entries.get(ei).firstRow) ei--;
                 Batch.Entry e = entries.get(ei);
                 int pos = e.sequence.position() + (r - e.firstRow);
+                int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                int len = pos + 1 - first;
                 float[] keys = e.sequence.keys(layer);
                 float[] values = e.sequence.values(layer);
                 int kvOff = (h / group) * hd;
-                float[] scores = fp.scoreBuffers.get();
-                if (scores.length < pos + 1) {
-                    scores = new float[Math.max(pos + 1, scores.length * 2)];
-                    fp.scoreBuffers.set(scores);
-                }
-                int qOff = r * qDim + h * hd;
-                for (int t = 0; t <= pos; t++) scores[t] = VectorMath.dot(ws.q, qOff, keys, t * kvDim + kvOff, hd) * scale;
-                VectorMath.softmax(scores, 0, pos + 1);
                 int outOff = r * qDim + h * hd;
+                float[] p;
+                int pOff;
+                if (phase == VALUE_SUM) {
+                    p = ws.pattern;
+                    pOff = e.patternBase + ((r - e.firstRow) * heads + h) * e.patternKeys + first;
+                } else {
+                    float[] scores = fp.scoreBuffers.get();
+                    if (scores.length < len) {
+                        scores = new float[Math.max(len, scores.length * 2)];
+                        fp.scoreBuffers.set(scores);
+                    }
+                    int qOff = r * qDim + h * hd;
+                    for (int t = first; t <= pos; t++) scores[t - first] = VectorMath.dot(ws.q, qOff, keys, t * kvDim + kvOff, hd) * scale;
+                    if (cap > 0) BlockMath.softcap(scores, 0, len, cap);
+                    VectorMath.softmax(scores, 0, len);
+                    if (phase == PROBABILITIES) {
+                        int row = e.patternBase + ((r - e.firstRow) * heads + h) * e.patternKeys;
+                        java.util.Arrays.fill(ws.pattern, row, row + e.patternKeys, 0f);
+                        System.arraycopy(scores, 0, ws.pattern, row + first, len);
+                        continue;
+                    }
+                    p = scores;
+                    pOff = 0;
+                }
                 java.util.Arrays.fill(ws.att, outOff, outOff + hd, 0f);
-                for (int t = 0; t <= pos; t++) VectorMath.axpy(scores[t], values, t * kvDim + kvOff, ws.att, outOff, hd);
+                for (int t = first; t <= pos; t++) VectorMath.axpy(p[pOff + t - first], values, t * kvDim + kvOff, ws.att, outOff, hd);
             }
         }
     }

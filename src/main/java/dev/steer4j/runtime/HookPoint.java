@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * @param layer the block index, or -1 for {@code hook_embed} and {@code ln_final.hook_normalized}
  */
 public record HookPoint(HookSite site, int layer) {
-    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d{1,6})\\.(hook_[a-z_]+)");
+    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d{1,6})\\.((?:attn\\.|mlp\\.)?hook_[a-z_]+)");
 
     public HookPoint {
         if (site.perLayer && layer < 0) throw new IllegalArgumentException(site.suffix + " needs a layer >= 0, got " + layer);
@@ -35,7 +35,9 @@ public record HookPoint(HookSite site, int layer) {
             }
         }
         throw new IllegalArgumentException("unknown hook point '" + name + "' (valid: hook_embed, blocks.L.hook_resid_pre, "
-                + "blocks.L.hook_attn_out, blocks.L.hook_resid_mid, blocks.L.hook_mlp_out, blocks.L.hook_resid_post, ln_final.hook_normalized)");
+                + "blocks.L.hook_attn_out, blocks.L.hook_resid_mid, blocks.L.hook_mlp_out, blocks.L.hook_resid_post, "
+                + "blocks.L.attn.hook_q, blocks.L.attn.hook_k, blocks.L.attn.hook_v, blocks.L.attn.hook_pattern, blocks.L.attn.hook_z, "
+                + "blocks.L.mlp.hook_post, ln_final.hook_normalized)");
     }
 
     /** Checks that the layer exists in a model with {@code layers} blocks. */

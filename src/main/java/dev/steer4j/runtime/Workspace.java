@@ -19,6 +19,7 @@ public final class Workspace {
     float[] gate;   // [rows * ffn]
     float[] up;     // [rows * ffn]
     float[] logits; // [logitRows * vocab]
+    float[] pattern = new float[0]; // attention probabilities, only while attn.hook_pattern is hooked
     int logitCapacity;
     final float[] ropeCos;
     final float[] ropeSin;
@@ -59,6 +60,10 @@ public final class Workspace {
         int n = Math.max(rows, logitCapacity * 2);
         logits = new float[n * c.vocabSize()];
         logitCapacity = n;
+    }
+
+    void ensurePattern(int size) {
+        if (pattern.length < size) pattern = new float[Math.max(size, pattern.length * 2)];
     }
 
     /** The logits buffer: row i at {@code i * vocabSize}. */

@@ -21,6 +21,14 @@ import java.util.List;
  * of every {@code attn_output} and {@code ffn_down}. The result equals run-time ablation of the same direction
  * ({@link Steering#ablate(float[])}) up to float rounding.
  *
+ * <p>Per family: GPT-2's {@code position_embd} rows and the {@code attn_output} / {@code ffn_down} biases are
+ * residual writes too and are projected the same way. Where the block puts a norm after the write (Gemma's sandwich
+ * {@code post_attention_norm} / {@code post_ffw_norm}), no change of {@code W_o} or {@code W_down} can keep the
+ * normalised write orthogonal to r, so the result is not exact: {@link Result#exact()} is false, the note says why,
+ * and {@link #deviation} measures it against run-time ablation. Gemma's LM head is always {@code token_embd} (llama.cpp
+ * refuses an {@code output.weight}), so there the unembedding is orthogonalised too, as the usual abliteration scripts
+ * do.
+ *
  * <p>Modified tensors are written as F32 (a quantised source is dequantised first), computed one at a time while
  * the file is written; every other tensor is copied
  * byte for byte, and the metadata is unchanged apart from {@code general.name}. When the model ties its unembedding to
@@ -30,8 +38,39 @@ import java.util.List;
 public final class Orthogonalizer {
     private Orthogonalizer() {}
 
-    /** What was written. */
-    public record Result(Path file, List<String> modified, boolean untiedOutput) {}
+    /**
+     * What was written.
+     *
+     * @param exact true when the written model equals run-time ablation up to float rounding
+     * @param note  why it is not exact, or null
+     */
+    public record Result(Path file, List<String> modified, boolean untiedOutput, boolean exact, String note) {}
+
+    /** Why a family cannot be orthogonalised exactly, or null when it can. */
+    public static String inexactReason(Model model) {
+        var fam = model.config().family();
+        if (fam.residual() == dev.steer4j.model.Family.Residual.SANDWICH)
+            return model.config().architecture().ggufName + " normalises each sub-block's output (post_attention_norm, post_ffw_norm) "
+                    + "before adding it to the residual stream, so orthogonalising attn_output and ffn_down cannot keep the written vectors "
+                    + "orthogonal to the direction" + (fam.tiedHead() ? "; its LM head is token_embd, so the unembedding is orthogonalised too" : "");
+        return null;
+    }
+
+    /**
+     * The largest |logit| difference over every position of {@code tokens} between {@code orthogonalized} and run-time
+     * ablation ({@link Steering#ablate}) of {@code direction} on {@code original}.
+     */
+    public static double deviation(Model original, Model orthogonalized, float[] direction, int[] tokens) {
+        dev.steer4j.runtime.SequenceState seq = new dev.steer4j.runtime.SequenceState(original);
+        float[] want;
+        try (var a = Steering.none().ablate(direction).applyTo(seq)) {
+            want = new dev.steer4j.runtime.ForwardPass(original).forward(seq, tokens, true).clone();
+        }
+        float[] got = new dev.steer4j.runtime.ForwardPass(orthogonalized).forward(new dev.steer4j.runtime.SequenceState(orthogonalized), tokens, true);
+        double d = 0;
+        for (int i = 0; i < want.length && i < tokens.length * original.config().vocabSize(); i++) d = Math.max(d, Math.abs(want[i] - got[i]));
+        return d;
+    }
 
     /**
      * Writes {@code model} with {@code direction} orthogonalised out of its residual writes to {@code out}.
@@ -52,7 +91,7 @@ public final class Orthogonalizer {
         w.put("general.name", GGUFValue.of(name != null ? name : old + " (orthogonalized)"));
 
         List<String> modified = new ArrayList<>();
-        boolean tied = f.tensor("output.weight") == null;
+        boolean tied = f.tensor("output.weight") == null && !model.config().family().tiedHead();
         for (GGUFTensorInfo t : f.tensors().values()) {
             String n = t.name();
             if (n.equals("token_embd.weight")) {
@@ -63,6 +102,26 @@ public final class Orthogonalizer {
                 });
                 modified.add(n);
                 if (tied) w.addSegment("output.weight", t.dims(), t.type(), t.data());
+            } else if (n.equals("position_embd.weight") && model.positionEmbedding() != null) {
+                w.addF32(n, t.dims(), () -> {
+                    float[] m = model.positionEmbedding().toFloatArray();
+                    projectRows(m, model.positionEmbedding().rows(), dim, r);
+                    return m;
+                });
+                modified.add(n);
+            } else if (n.matches("blk\\.\\d+\\.(attn_output|ffn_down)\\.bias")) {
+                int layer = Integer.parseInt(n.substring(4, n.indexOf('.', 4)));
+                float[] b = n.contains("attn_output") ? model.layer(layer).bo() : model.layer(layer).bDown();
+                if (b == null) {
+                    w.addSegment(n, t.dims(), t.type(), t.data());
+                    continue;
+                }
+                w.addF32(n, t.dims(), () -> {
+                    float[] m = b.clone();
+                    projectRows(m, 1, dim, r);
+                    return m;
+                });
+                modified.add(n);
             } else if (n.matches("blk\\.\\d+\\.(attn_output|ffn_down)\\.weight")) {
                 int layer = Integer.parseInt(n.substring(4, n.indexOf('.', 4)));
                 WeightMatrix wm = n.contains("attn_output") ? model.layer(layer).wo() : model.layer(layer).ffnDown();
@@ -81,7 +140,8 @@ public final class Orthogonalizer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
-        return new Result(out, List.copyOf(modified), tied);
+        String why = inexactReason(model);
+        return new Result(out, List.copyOf(modified), tied, why == null, why);
     }
 
     /** Each row x of a rows × dim matrix becomes x − (x·r) r. */

@@ -41,7 +41,7 @@ public final class DifferentiableForward {
         Architecture a = c.architecture();
         if (a != Architecture.LLAMA && a != Architecture.QWEN2)
             throw new ModelException("training supports the llama and qwen2 families; this model is " + a.ggufName);
-        this.halfSplit = a.ropeStyle == Architecture.RopeStyle.HALF_SPLIT;
+        this.halfSplit = a.family.positions() == dev.steer4j.model.Family.Positions.ROPE_NEOX;
         int half = c.headDim() / 2;
         this.invFreq = new float[half];
         float[] factors = c.ropeFreqFactors();

@@ -93,11 +93,14 @@ class BatchAndHooksTest {
         int[] prompt = model.tokenizer().encode("Once upon a time");
         fp.forward(s, prompt, false);
         fp.forward(s, new int[]{400}, false);
-        assertEquals(List.of(
-                "hook_embed@0x5", "blocks.2.hook_resid_pre@0x5", "blocks.2.hook_attn_out@0x5", "blocks.2.hook_resid_mid@0x5",
-                "blocks.2.hook_mlp_out@0x5", "blocks.2.hook_resid_post@0x5", "ln_final.hook_normalized@0x5",
-                "hook_embed@5x1", "blocks.2.hook_resid_pre@5x1", "blocks.2.hook_attn_out@5x1", "blocks.2.hook_resid_mid@5x1",
-                "blocks.2.hook_mlp_out@5x1", "blocks.2.hook_resid_post@5x1", "ln_final.hook_normalized@5x1"), seen);
+        List<String> want = new ArrayList<>();
+        for (String at : List.of("@0x5", "@5x1"))
+            for (String n : List.of("hook_embed", "blocks.2.hook_resid_pre", "blocks.2.attn.hook_q", "blocks.2.attn.hook_k",
+                    "blocks.2.attn.hook_v", "blocks.2.attn.hook_pattern", "blocks.2.attn.hook_z", "blocks.2.hook_attn_out",
+                    "blocks.2.hook_resid_mid", "blocks.2.mlp.hook_post", "blocks.2.hook_mlp_out", "blocks.2.hook_resid_post",
+                    "ln_final.hook_normalized"))
+                want.add(n + at);
+        assertEquals(want, seen);
     }
 
     @Test

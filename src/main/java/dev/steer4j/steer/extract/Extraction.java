@@ -65,7 +65,12 @@ public final class Extraction {
 
         public Builder layers(List<Integer> layers) { return layers(layers.stream().mapToInt(Integer::intValue).toArray()); }
 
-        public Builder site(HookSite s) { this.site = s; return this; }
+        public Builder site(HookSite s) {
+            if (!s.residualWidth())
+                throw new IllegalArgumentException("cannot extract a steering vector at " + s.suffix + ": vectors live on the residual stream (resid_pre, attn_out, resid_mid, mlp_out, resid_post)");
+            this.site = s;
+            return this;
+        }
 
         /** A site name: {@code resid_post}, {@code hook_mlp_out}, or a full hook name such as {@code blocks.2.hook_attn_out} (its layer is ignored; use {@link #layers}). */
         public Builder site(String s) { return site(parseSite(s)); }
