@@ -34,7 +34,7 @@ public final class InspectCommand implements Callable<Integer> {
         Path p = ModelOption.resolve(file, false);
         boolean hf = HfModelView.isHfLayout(p);
         try (GGUFFile f = hf ? HfModelView.open(p) : GGUFFile.open(p)) {
-            if (hf) System.out.printf("file          %s (Hugging Face layout, %d tensors under their GGUF names)%n", f.path(), f.tensors().size());
+            if (hf) System.out.printf("file          %s (Hugging Face layout, %d tensors under their GGUF names)%n", p, f.tensors().size());
             else System.out.printf("file          %s (%,d bytes, GGUF v%d, %d tensors, alignment %d)%n", p, f.fileSize(), f.version(), f.tensors().size(), f.alignment());
             String arch = f.getString("general.architecture", "?");
             if (!"controlvector".equals(arch)) {

@@ -83,7 +83,8 @@ public final class HfModelView {
                 MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
                 tensors.put(d.getKey(), new GGUFTensorInfo(d.getKey(), new long[]{v.length}, GGMLType.F32, 0, seg));
             }
-            return GGUFFile.ofMemory(weights.source(), meta, tensors, arena, weights);
+            // the view is named by its directory, so tools that name a model by its file show the model's folder
+            return GGUFFile.ofMemory(dir, meta, tensors, arena, weights);
         } catch (RuntimeException e) {
             arena.close();
             weights.close();
