@@ -1,6 +1,7 @@
 package dev.steer4j.cli;
 
 import dev.steer4j.model.Model;
+import dev.steer4j.steer.HfOrthogonalizer;
 import dev.steer4j.steer.Orthogonalizer;
 import dev.steer4j.steer.Steering;
 import picocli.CommandLine.Command;
@@ -22,7 +23,8 @@ public final class OrthogonalizeCommand implements Callable<Integer> {
             description = "Vector file (.gguf control vector or .json); its layer-L direction, or its only direction")
     String direction;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.gguf", description = "Where to write the new model")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "Where to write the new model: a .gguf file, or for a Hugging Face input a directory (safetensors)")
     Path output;
 
     @Option(names = "--check-prompt", defaultValue = "Once upon a time, there was a little girl",
@@ -37,7 +39,7 @@ public final class OrthogonalizeCommand implements Callable<Integer> {
         float[] d = SteeringOptions.direction(direction, "--direction");
         try (Model m = model.load()) {
             long t0 = System.nanoTime();
-            Orthogonalizer.Result r = Orthogonalizer.write(m, d, output, name);
+            Orthogonalizer.Result r = HfOrthogonalizer.isHf(m) ? HfOrthogonalizer.write(m, d, output, name) : Orthogonalizer.write(m, d, output, name);
             System.out.printf("wrote %s: %d tensors orthogonalised to the direction (%s%s), %.1f s%n", r.file(), r.modified().size(),
                     String.join(", ", r.modified().subList(0, Math.min(3, r.modified().size()))), r.modified().size() > 3 ? ", ..." : "",
                     (System.nanoTime() - t0) / 1e9);

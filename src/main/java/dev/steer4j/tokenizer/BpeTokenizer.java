@@ -17,9 +17,20 @@ public final class BpeTokenizer extends BaseTokenizer {
     /** Merge rank by pair: outer key is the first part, inner the second. */
     private final Map<String, Map<String, Integer>> ranks;
     private final int mergeCount;
+    /** A tokenizer.json normalizer applied to each text fragment, or null. */
+    private final java.util.function.UnaryOperator<String> normalizer;
+    /** tokenizer.json {@code ByteLevel(add_prefix_space = true)}: a space before each fragment that lacks one. */
+    private final boolean addPrefixSpace;
 
     BpeTokenizer(Vocab vocab, String[] merges, PreTokenizer preTokenizer) {
+        this(vocab, merges, preTokenizer, null, false);
+    }
+
+    BpeTokenizer(Vocab vocab, String[] merges, PreTokenizer preTokenizer, java.util.function.UnaryOperator<String> normalizer,
+                 boolean addPrefixSpace) {
         super(vocab);
+        this.normalizer = normalizer;
+        this.addPrefixSpace = addPrefixSpace;
         this.preTokenizer = preTokenizer;
         this.ranks = new HashMap<>(merges.length);
         for (int i = 0; i < merges.length; i++) {
@@ -56,6 +67,8 @@ public final class BpeTokenizer extends BaseTokenizer {
 
     @Override
     void encodeText(String text, boolean previousWasSpecial, IntList out) {
+        if (normalizer != null) text = normalizer.apply(text);
+        if (addPrefixSpace && !text.isEmpty() && text.charAt(0) != ' ') text = " " + text;
         Session s = null;
         for (String word : preTokenizer.split(text)) {
             String w = ByteLevel.encode(word);

@@ -2,22 +2,25 @@ package dev.steer4j.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A SentencePiece-style BPE tokenizer from a Hugging Face {@code tokenizer.json}: the text is normalized ({@code ▁}
- * prepended, spaces replaced by {@code ▁}), added tokens are split out, and each remaining stretch is one word that
- * is merged by merge rank, as the {@code tokenizers} library's BPE model does, with {@code <0xNN>} byte fallback and
- * fused unknown tokens. Decoding turns {@code ▁} back into spaces and strips the one leading space.
+ * A SentencePiece-style BPE tokenizer from a Hugging Face {@code tokenizer.json}: the text is normalized (for example
+ * {@code ▁} prepended and spaces replaced by {@code ▁}, or the same done by a {@code Metaspace} pre-tokenizer), added
+ * tokens are split out, and each remaining stretch is one word (or, with {@code Metaspace(split = true)}, one word per
+ * {@code ▁}) that is merged by merge rank, as the {@code tokenizers} library's BPE model does, with {@code <0xNN>}
+ * byte fallback and fused unknown tokens. Decoding turns {@code ▁} back into spaces and strips the one leading space.
  */
 public final class HuggingFaceBpeTokenizer extends BaseTokenizer {
     private static final char SPACE_MARK = '\u2581';
 
-    private final String prepend;
-    private final boolean replaceSpaces;
+    /** The {@code Metaspace} pre-tokenizer: prepend scheme "always", "first" or "never", and whether it splits. */
+    record Metaspace(char replacement, String prependScheme, boolean split) {}
+
+    private final java.util.function.UnaryOperator<String> normalizer;
+    private final Metaspace metaspace;
     private final boolean byteFallback;
     private final boolean fuseUnk;
     private final boolean ignoreMerges;
@@ -25,11 +28,11 @@ public final class HuggingFaceBpeTokenizer extends BaseTokenizer {
     private final Map<Long, Long> merges;
     private final int[] byteTokens = new int[256];
 
-    HuggingFaceBpeTokenizer(Vocab vocab, List<String[]> mergePairs, String prepend, boolean replaceSpaces,
-                            boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {
+    HuggingFaceBpeTokenizer(Vocab vocab, List<String[]> mergePairs, java.util.function.UnaryOperator<String> normalizer,
+                            Metaspace metaspace, boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {
         super(vocab);
-        this.prepend = prepend;
-        this.replaceSpaces = replaceSpaces;
+        this.normalizer = normalizer;
+        this.metaspace = metaspace;
         this.byteFallback = byteFallback;
         this.fuseUnk = fuseUnk;
         this.ignoreMerges = ignoreMerges;
@@ -54,8 +57,13 @@ public final class HuggingFaceBpeTokenizer extends BaseTokenizer {
 
     private String normalize(String text) {
         if (text.isEmpty()) return text;
-        String s = prepend == null ? text : prepend + text;
-        return replaceSpaces ? s.replace(' ', SPACE_MARK) : s;
+        String s = normalizer.apply(text);
+        if (metaspace != null) {
+            s = s.replace(' ', metaspace.replacement());
+            if (!metaspace.prependScheme().equals("never") && !s.isEmpty() && s.charAt(0) != metaspace.replacement())
+                s = metaspace.replacement() + s;
+        }
+        return s;
     }
 
     @Override
@@ -65,7 +73,27 @@ public final class HuggingFaceBpeTokenizer extends BaseTokenizer {
     }
 
     @Override
-    void encodeText(String word, boolean previousWasSpecial, IntList out) {
+    void encodeText(String text, boolean previousWasSpecial, IntList out) {
+        if (metaspace == null) {
+            encodeWord(text, out);
+            return;
+        }
+        char mark = metaspace.replacement();
+        if (metaspace.prependScheme().equals("always") && !text.isEmpty() && text.charAt(0) != mark) text = mark + text;
+        if (!metaspace.split()) {
+            encodeWord(text, out);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i <= text.length(); i++) {
+            if (i == text.length() || text.charAt(i) == mark) {
+                if (i > start) encodeWord(text.substring(start, i), out);
+                start = i;
+            }
+        }
+    }
+
+    private void encodeWord(String word, IntList out) {
         if (ignoreMerges) {
             int id = vocab.id(word);
             if (id >= 0) {
@@ -147,6 +175,6 @@ public final class HuggingFaceBpeTokenizer extends BaseTokenizer {
 
     @Override
     public String toString() {
-        return "HuggingFaceBpeTokenizer[" + vocab.size() + " tokens, " + merges.size() + " merges, byteFallback=" + byteFallback + ", prepend=" + Arrays.toString(new String[]{prepend}) + "]";
+        return "HuggingFaceBpeTokenizer[" + vocab.size() + " tokens, " + merges.size() + " merges, byteFallback=" + byteFallback + ", metaspace=" + metaspace + "]";
     }
 }

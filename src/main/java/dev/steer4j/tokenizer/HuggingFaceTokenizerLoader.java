@@ -11,15 +11,77 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a Hugging Face {@code tokenizer.json} (and {@code tokenizer_config.json} beside it, when present) into a
- * {@link HuggingFaceBpeTokenizer}. Supported: model type {@code BPE} without subword prefixes, normalizers
- * {@code Prepend}, {@code Replace} (string pattern) and {@code Sequence} of them, no pre-tokenizer, and a
- * {@code TemplateProcessing} post-processor (which tells whether BOS/EOS are added).
+ * Reads a Hugging Face {@code tokenizer.json} (with {@code tokenizer_config.json} and {@code generation_config.json}
+ * beside it, when present). The model must be {@code BPE}; two kinds are built:
+ * <ul>
+ *   <li>byte-level BPE (a {@code ByteLevel} pre-tokenizer or decoder: GPT-2, Llama 3, Qwen2, SmolLM): a
+ *       {@link BpeTokenizer} whose words come from the {@code Split} / {@code ByteLevel} / {@code Digits}
+ *       pre-tokenizers' regular expressions;</li>
+ *   <li>SentencePiece-style BPE (Llama 2, Mistral, TinyStories): a {@link HuggingFaceBpeTokenizer} with {@code ▁}
+ *       from a {@code Prepend}/{@code Replace} normalizer or a {@code Metaspace} pre-tokenizer, and {@code <0xNN>}
+ *       byte fallback.</li>
+ * </ul>
+ * Normalizers: see {@link HfNormalizer}. Added tokens become control tokens ({@code special}) or user-defined ones;
+ * BOS/EOS come from the {@code TemplateProcessing} post-processor and {@code tokenizer_config.json}; extra
+ * end-of-generation ids from {@code generation_config.json}; the chat template from {@code tokenizer_config.json}.
+ * Anything else (WordPiece, Unigram, other pre-tokenizers) is refused by name.
  */
 final class HuggingFaceTokenizerLoader {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The tokenizers library's ByteLevel(use_regex = true) expression (GPT-2's). */
+    static final String GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
     private HuggingFaceTokenizerLoader() {}
+
+    /** What the pre-tokenizer tree says. */
+    private static final class Pre {
+        boolean byteLevel, addPrefixSpace;
+        final List<java.util.regex.Pattern> patterns = new ArrayList<>();
+        HuggingFaceBpeTokenizer.Metaspace metaspace;
+    }
+
+    private static void readPre(JsonNode p, Pre pre, String where) {
+        if (p == null || p.isNull() || p.isMissingNode()) return;
+        String type = p.path("type").asText();
+        switch (type) {
+            case "Sequence" -> {
+                for (JsonNode x : p.path("pretokenizers")) readPre(x, pre, where);
+            }
+            case "ByteLevel" -> {
+                pre.byteLevel = true;
+                pre.addPrefixSpace |= p.path("add_prefix_space").asBoolean(false);
+                if (p.path("use_regex").asBoolean(true)) pre.patterns.add(HfRegex.compile(GPT2_REGEX, where));
+            }
+            case "Split" -> {
+                String behavior = p.path("behavior").asText("Isolated");
+                if (!behavior.equals("Isolated") || p.path("invert").asBoolean(false))
+                    throw new TokenizerException(where + ": pre-tokenizer Split with behavior " + behavior + (p.path("invert").asBoolean(false) ? " (inverted)" : "") + " is not supported (supported: Isolated)");
+                JsonNode pat = p.path("pattern");
+                if (pat.has("Regex")) pre.patterns.add(HfRegex.compile(pat.path("Regex").asText(), where));
+                else if (pat.has("String")) pre.patterns.add(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(pat.path("String").asText())));
+                else throw new TokenizerException(where + ": pre-tokenizer Split needs a String or Regex pattern, got " + pat);
+            }
+            case "Digits" -> pre.patterns.add(java.util.regex.Pattern.compile(p.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"));
+            case "Metaspace" -> {
+                String repl = p.path("replacement").asText("\u2581");
+                if (repl.length() != 1) throw new TokenizerException(where + ": Metaspace replacement '" + repl + "' must be one character");
+                String scheme = p.has("prepend_scheme") ? p.path("prepend_scheme").asText()
+                        : p.path("add_prefix_space").asBoolean(true) ? "always" : "never";
+                if (!scheme.equals("always") && !scheme.equals("first") && !scheme.equals("never"))
+                    throw new TokenizerException(where + ": Metaspace prepend_scheme '" + scheme + "' is not one of always, first, never");
+                pre.metaspace = new HuggingFaceBpeTokenizer.Metaspace(repl.charAt(0), scheme, p.path("split").asBoolean(true));
+            }
+            default -> throw new TokenizerException(where + ": pre_tokenizer '" + type
+                    + "' is not supported (supported: ByteLevel, Split, Digits, Metaspace, Sequence)");
+        }
+    }
+
+    private static boolean hasType(JsonNode n, String type) {
+        if (n == null || n.isMissingNode() || n.isNull()) return false;
+        if (type.equals(n.path("type").asText())) return true;
+        for (JsonNode c : n) if (c.isContainerNode() && hasType(c, type)) return true;
+        return false;
+    }
 
     static Tokenizer load(Path path) {
         JsonNode root;
@@ -29,15 +91,18 @@ final class HuggingFaceTokenizerLoader {
             throw new TokenizerException("cannot read " + path + ": " + e.getMessage(), e);
         }
         String where = path.getFileName().toString();
+        if (root == null || !root.isObject()) throw new TokenizerException(where + ": not a JSON object");
         JsonNode model = root.path("model");
         if (!"BPE".equals(model.path("type").asText(null)))
             throw new TokenizerException(where + ": unsupported model.type '" + model.path("type").asText("(missing)") + "' (supported: BPE)");
-        if (!model.path("continuing_subword_prefix").isNull() && !model.path("continuing_subword_prefix").isMissingNode()
-                || !model.path("end_of_word_suffix").isNull() && !model.path("end_of_word_suffix").isMissingNode())
+        if (!model.path("continuing_subword_prefix").asText("").isEmpty()
+                || !model.path("end_of_word_suffix").asText("").isEmpty())
             throw new TokenizerException(where + ": BPE with continuing_subword_prefix/end_of_word_suffix is not supported");
-        if (!root.path("pre_tokenizer").isNull() && !root.path("pre_tokenizer").isMissingNode())
-            throw new TokenizerException(where + ": pre_tokenizer '" + root.path("pre_tokenizer").path("type").asText() + "' is not supported (only SentencePiece-style BPE without a pre-tokenizer)");
-
+        Pre pre = new Pre();
+        readPre(root.path("pre_tokenizer"), pre, where);
+        boolean byteLevel = pre.byteLevel || hasType(root.path("decoder"), "ByteLevel");
+        if (byteLevel && pre.metaspace != null) throw new TokenizerException(where + ": a pre-tokenizer with both ByteLevel and Metaspace is not supported");
+        HfNormalizer.Parsed normalizer = HfNormalizer.parse(root.path("normalizer"), where);
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject() || vocabNode.isEmpty()) throw new TokenizerException(where + ": model.vocab is missing or empty");
         int n = 0;
@@ -50,7 +115,7 @@ final class HuggingFaceTokenizerLoader {
             int id = e.getValue().asInt();
             if (id < 0) throw new TokenizerException(where + ": token '" + e.getKey() + "' has negative id " + id);
             text[id] = e.getKey();
-            attr[id] = byteFallback && e.getKey().matches("<0x[0-9A-F]{2}>") ? Vocab.ATTR_BYTE : Vocab.ATTR_NORMAL;
+            attr[id] = !byteLevel && byteFallback && e.getKey().matches("<0x[0-9A-F]{2}>") ? Vocab.ATTR_BYTE : Vocab.ATTR_NORMAL;
         }
         for (JsonNode t : root.path("added_tokens")) {
             int id = t.path("id").asInt();
@@ -81,11 +146,8 @@ final class HuggingFaceTokenizerLoader {
             } else throw new TokenizerException(where + ": bad merge entry " + m);
         }
 
-        // normalizer
-        String[] prepend = {null};
-        boolean[] replace = {false};
-        readNormalizer(root.path("normalizer"), prepend, replace, where);
-        v.addSpacePrefix = prepend[0] != null && prepend[0].equals("\u2581");
+        v.addSpacePrefix = !byteLevel && ("\u2581".equals(normalizer.prepend())
+                || pre.metaspace != null && !pre.metaspace.prependScheme().equals("never"));
 
         // special tokens from the post-processor: TemplateProcessing single = [Special?, A, Special?]
         v.bos = Vocab.NULL;
@@ -113,42 +175,40 @@ final class HuggingFaceTokenizerLoader {
                 if (c.has("add_bos_token")) v.addBos = c.get("add_bos_token").asBoolean() && v.bos >= 0;
                 if (c.has("add_eos_token")) v.addEos = c.get("add_eos_token").asBoolean() && v.eos >= 0;
                 if (c.path("chat_template").isTextual()) v.chatTemplate = c.get("chat_template").asText();
+                v.cleanSpaces = c.path("clean_up_tokenization_spaces").asBoolean(false);
             } catch (IOException e) {
                 throw new TokenizerException("cannot read " + config + ": " + e.getMessage(), e);
             }
         }
         if (v.bos >= 0) v.attr[v.bos] = (v.attr[v.bos] & ~Vocab.ATTR_NORMAL) | Vocab.ATTR_CONTROL;
         if (v.eos >= 0) v.attr[v.eos] = (v.attr[v.eos] & ~Vocab.ATTR_NORMAL) | Vocab.ATTR_CONTROL;
+        v.ignoreMerges = model.path("ignore_merges").asBoolean(false);
         v.finish();
-        return new HuggingFaceBpeTokenizer(v, merges, prepend[0], replace[0], byteFallback,
-                model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
+        addGenerationConfigEos(path.resolveSibling("generation_config.json"), v);
+        if (byteLevel) {
+            String[] m = new String[merges.size()];
+            for (int i = 0; i < m.length; i++) m[i] = merges.get(i)[0] + " " + merges.get(i)[1];
+            return new BpeTokenizer(v, m, PreTokenizer.ofPatterns(pre.patterns), normalizer.apply(), pre.addPrefixSpace);
+        }
+        return new HuggingFaceBpeTokenizer(v, merges, normalizer.apply(), pre.metaspace, byteFallback,
+                model.path("fuse_unk").asBoolean(false), v.ignoreMerges);
+    }
+
+    /** generation_config.json's {@code eos_token_id} (one id or a list, such as Llama 3's) ends generation too. */
+    private static void addGenerationConfigEos(Path generationConfig, Vocab v) {
+        if (!Files.isRegularFile(generationConfig)) return;
+        try {
+            JsonNode eos = JSON.readTree(generationConfig.toFile()).path("eos_token_id");
+            if (eos.isIntegralNumber() && v.valid(eos.asInt())) v.eog.set(eos.asInt());
+            for (JsonNode id : eos) if (id.isIntegralNumber() && v.valid(id.asInt())) v.eog.set(id.asInt());
+        } catch (IOException e) {
+            throw new TokenizerException("cannot read " + generationConfig + ": " + e.getMessage(), e);
+        }
     }
 
     private static String tokenName(JsonNode t) {
         if (t.isTextual()) return t.asText();
         if (t.isObject()) return t.path("content").asText(null);
         return null;
-    }
-
-    private static void readNormalizer(JsonNode nz, String[] prepend, boolean[] replace, String where) {
-        if (nz.isNull() || nz.isMissingNode()) return;
-        String type = nz.path("type").asText();
-        switch (type) {
-            case "Sequence" -> {
-                for (JsonNode x : nz.path("normalizers")) readNormalizer(x, prepend, replace, where);
-            }
-            case "Prepend" -> {
-                if (replace[0]) throw new TokenizerException(where + ": normalizer Prepend after Replace is not supported");
-                prepend[0] = nz.path("prepend").asText();
-            }
-            case "Replace" -> {
-                String pattern = nz.path("pattern").path("String").asText(null);
-                String content = nz.path("content").asText();
-                if (!" ".equals(pattern) || !"\u2581".equals(content))
-                    throw new TokenizerException(where + ": only the normalizer Replace(' ' -> '\u2581') is supported, not " + nz);
-                replace[0] = true;
-            }
-            default -> throw new TokenizerException(where + ": unsupported normalizer '" + type + "' (supported: Prepend, Replace, Sequence)");
-        }
     }
 }

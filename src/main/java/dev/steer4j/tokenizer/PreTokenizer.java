@@ -46,6 +46,8 @@ public final class PreTokenizer {
         STARCODER("starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b"),
         FALCON("falcon"),
         DEEPSEEK_CODER("deepseek-coder"),
+        /** The expressions of a {@code tokenizer.json} pre-tokenizer ({@code Split}, {@code ByteLevel}, {@code Digits}). */
+        TOKENIZER_JSON(),
         BLOOM("bloom", "poro-chat", "gpt3-finnish"),
         VIKING("viking");
 
@@ -72,6 +74,16 @@ public final class PreTokenizer {
     private final Type type;
     private final Pattern[] patterns;
 
+    private PreTokenizer(Type type, Pattern[] patterns) {
+        this.type = type;
+        this.patterns = patterns.clone();
+    }
+
+    /** Expressions applied one after another, each splitting the pieces the previous one left (as for llama.cpp's). */
+    static PreTokenizer ofPatterns(java.util.List<Pattern> patterns) {
+        return new PreTokenizer(Type.TOKENIZER_JSON, patterns.toArray(new Pattern[0]));
+    }
+
     private PreTokenizer(Type type, String... regexes) {
         this.type = type;
         this.patterns = new Pattern[regexes.length];
@@ -88,6 +100,7 @@ public final class PreTokenizer {
             case DEEPSEEK_CODER -> new PreTokenizer(type, "[\\r\\n]", S + "?\\p{L}+", S + "?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}");
             case BLOOM -> new PreTokenizer(type, " ?[^(" + WS + "|.,!?…。，、।۔،)]+");
             case VIKING -> new PreTokenizer(type, " ?[^(" + WS + "|.,!?…。，、।۔،)]+", "\\p{N}");
+            case TOKENIZER_JSON -> throw new IllegalArgumentException("a tokenizer.json pre-tokenizer is built from its expressions");
             case DEFAULT -> new PreTokenizer(type, "[\\p{P}\\$\\+<=>\\^~\\|]+", GPT2, "\\p{N}+", "[0-9][0-9][0-9]");
         };
     }

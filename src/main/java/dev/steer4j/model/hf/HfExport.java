@@ -28,6 +28,8 @@ import java.util.function.Supplier;
 public final class HfExport {
     private final HfFamily family;
     private final int heads, kvHeads;
+    /** gpt2's output.weight is a copy of token_embd (a tied model): HF stores it once. */
+    private final boolean tiedCopy;
     private final SafetensorsWriter writer = new SafetensorsWriter();
 
     /** An exporter for a GGUF file's (or view's) family and head counts. */
@@ -37,11 +39,12 @@ public final class HfExport {
         if (family == null) throw new ModelException(f.path() + ": architecture '" + arch + "' has no Hugging Face mapping");
         this.heads = f.requireInt(arch + ".attention.head_count");
         this.kvHeads = f.getInt(arch + ".attention.head_count_kv", heads);
+        this.tiedCopy = family == HfFamily.GPT2 && HfConfigMapping.sameData(f.tensor("output.weight"), f.requireTensor("token_embd.weight"));
     }
 
     /** Tensors llama.cpp's converter derives from config.json; they have no safetensors counterpart. */
     public static boolean derivedFromConfig(String ggufName) {
-        return ggufName.equals("rope_freqs.weight");
+        return HfConfigMapping.derived(ggufName);
     }
 
     /** The HF name of a GGUF tensor, or an error naming it. */
@@ -59,6 +62,7 @@ public final class HfExport {
      * Adds one GGUF tensor (F32, F16 or BF16), under its HF name and in HF layout; {@code data} is read at write time.
      */
     public HfExport add(String ggufName, GGMLType type, long[] dims, Supplier<MemorySegment> data) {
+        if (tiedCopy && ggufName.equals("output.weight")) return this;
         HfTensorRule r = rule(ggufName);
         HfLayout inverse = r.layout().inverse();
         SafetensorsDType dtype = switch (type) {
@@ -104,7 +108,7 @@ public final class HfExport {
         try {
             Files.createDirectories(dir);
             ObjectMapper json = new ObjectMapper();
-            json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), probe.family.configFromGguf(f));
+            json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), HfConfigMapping.configFromGguf(probe.family, f));
             Map<String, String> weightMap = new LinkedHashMap<>();
             int per = (all.size() + shards - 1) / shards;
             for (int s = 0; s < shards; s++) {
@@ -112,7 +116,7 @@ public final class HfExport {
                 String file = shards == 1 ? "model.safetensors" : String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
                 for (GGUFTensorInfo t : all.subList(Math.min(all.size(), s * per), Math.min(all.size(), (s + 1) * per))) {
                     e.add(t.name(), t.type(), t.dims(), t::data);
-                    weightMap.put(e.hfName(t.name()), file);
+                    if (!(e.tiedCopy && t.name().equals("output.weight"))) weightMap.put(e.hfName(t.name()), file);
                 }
                 e.write(dir.resolve(file));
             }

@@ -1,69 +1,129 @@
 package dev.steer4j.model.hf;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.steer4j.format.gguf.GGUFValue;
-
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * How one Hugging Face model family ({@code config.json}'s {@code model_type}) maps onto the GGUF view llama.cpp's
- * converter ({@code convert_hf_to_gguf.py}) would write: the {@code {arch}.*} metadata keys from the config fields,
- * and the tensor names and layouts.
+ * converter ({@code convert_hf_to_gguf.py}) would write: the tensor names and layouts here, the {@code {arch}.*}
+ * metadata in {@link HfConfigMapping}.
  */
 public enum HfFamily {
     /** Llama, Mistral (and SmolLM, TinyLlama ...): Q/K rows permuted for llama.cpp's adjacent-pair RoPE. */
-    LLAMA("llama", List.of("llama", "mistral"), List.of(
-            HfTensorRule.of("model.embed_tokens.weight", "token_embd.weight"),
-            HfTensorRule.of("model.norm.weight", "output_norm.weight"),
-            HfTensorRule.of("lm_head.weight", "output.weight"),
-            HfTensorRule.of("model.layers.{L}.input_layernorm.weight", "blk.{L}.attn_norm.weight"),
-            HfTensorRule.of("model.layers.{L}.self_attn.q_proj.weight", "blk.{L}.attn_q.weight", HfLayout.PERMUTE_Q),
-            HfTensorRule.of("model.layers.{L}.self_attn.k_proj.weight", "blk.{L}.attn_k.weight", HfLayout.PERMUTE_K),
-            HfTensorRule.of("model.layers.{L}.self_attn.q_proj.bias", "blk.{L}.attn_q.bias", HfLayout.PERMUTE_Q),
-            HfTensorRule.of("model.layers.{L}.self_attn.k_proj.bias", "blk.{L}.attn_k.bias", HfLayout.PERMUTE_K),
-            HfTensorRule.of("model.layers.{L}.self_attn.v_proj.weight", "blk.{L}.attn_v.weight"),
-            HfTensorRule.of("model.layers.{L}.self_attn.o_proj.weight", "blk.{L}.attn_output.weight"),
-            HfTensorRule.of("model.layers.{L}.post_attention_layernorm.weight", "blk.{L}.ffn_norm.weight"),
-            HfTensorRule.of("model.layers.{L}.mlp.gate_proj.weight", "blk.{L}.ffn_gate.weight"),
-            HfTensorRule.of("model.layers.{L}.mlp.up_proj.weight", "blk.{L}.ffn_up.weight"),
-            HfTensorRule.of("model.layers.{L}.mlp.down_proj.weight", "blk.{L}.ffn_down.weight")),
-            false),
-    /** Qwen2 / Qwen2.5: Q/K/V biases, NEOX RoPE in GGUF too, so no permutation. */
-    QWEN2("qwen2", List.of("qwen2"), List.of(
-            HfTensorRule.of("model.embed_tokens.weight", "token_embd.weight"),
-            HfTensorRule.of("model.norm.weight", "output_norm.weight"),
-            HfTensorRule.of("lm_head.weight", "output.weight"),
-            HfTensorRule.of("model.layers.{L}.input_layernorm.weight", "blk.{L}.attn_norm.weight"),
-            HfTensorRule.of("model.layers.{L}.self_attn.q_proj.weight", "blk.{L}.attn_q.weight"),
-            HfTensorRule.of("model.layers.{L}.self_attn.k_proj.weight", "blk.{L}.attn_k.weight"),
-            HfTensorRule.of("model.layers.{L}.self_attn.v_proj.weight", "blk.{L}.attn_v.weight"),
-            HfTensorRule.of("model.layers.{L}.self_attn.q_proj.bias", "blk.{L}.attn_q.bias"),
-            HfTensorRule.of("model.layers.{L}.self_attn.k_proj.bias", "blk.{L}.attn_k.bias"),
-            HfTensorRule.of("model.layers.{L}.self_attn.v_proj.bias", "blk.{L}.attn_v.bias"),
-            HfTensorRule.of("model.layers.{L}.self_attn.o_proj.weight", "blk.{L}.attn_output.weight"),
-            HfTensorRule.of("model.layers.{L}.post_attention_layernorm.weight", "blk.{L}.ffn_norm.weight"),
-            HfTensorRule.of("model.layers.{L}.mlp.gate_proj.weight", "blk.{L}.ffn_gate.weight"),
-            HfTensorRule.of("model.layers.{L}.mlp.up_proj.weight", "blk.{L}.ffn_up.weight"),
-            HfTensorRule.of("model.layers.{L}.mlp.down_proj.weight", "blk.{L}.ffn_down.weight")),
-            false);
+    LLAMA("llama", List.of("llama", "mistral"), Output.DROP_WHEN_TIED, false, llamaLike(true, false)),
+    /** Qwen2 / Qwen2.5: Q/K/V biases; NEOX RoPE in GGUF too, so no permutation. */
+    QWEN2("qwen2", List.of("qwen2"), Output.DROP_WHEN_TIED, false, llamaLike(false, true)),
+    /**
+     * GPT-2: learned positions, LayerNorm with bias, fused QKV; its Conv1D weights are stored [in, out] and transposed.
+     * llama.cpp needs {@code output.weight}, so a tied model gets a copy of the embedding there.
+     */
+    GPT2("gpt2", List.of("gpt2"), Output.REQUIRED, true, gpt2()),
+    /** Gemma 2: sandwich norms; HF's RMSNorm multiplies by (1 + w), llama.cpp stores w + 1. The LM head is the embedding. */
+    GEMMA2("gemma2", List.of("gemma2"), Output.ALWAYS_TIED, true, gemma2()),
+    /** Phi-3: fused qkv_proj and gate_up_proj, kept fused in GGUF; rope factors from config.json. */
+    PHI3("phi3", List.of("phi3"), Output.REQUIRED, false, phi3());
+
+    /** What becomes of {@code output.weight} (the LM head). */
+    enum Output {
+        /** Absent when the config ties embeddings (llama, qwen2). */
+        DROP_WHEN_TIED,
+        /** Always present: a tied model gets a copy (pointer) of token_embd (gpt2, phi3). */
+        REQUIRED,
+        /** Never present: the LM head is token_embd (gemma2). */
+        ALWAYS_TIED
+    }
 
     /** The GGUF {@code general.architecture}. */
     public final String ggufArch;
     /** The {@code model_type} values of this family. */
     public final List<String> modelTypes;
-    final List<HfTensorRule> rules;
+    final Output output;
     /** transformers' default for {@code tie_word_embeddings} in this family's config class. */
     final boolean tiedByDefault;
+    final List<HfTensorRule> rules;
 
-    HfFamily(String ggufArch, List<String> modelTypes, List<HfTensorRule> rules, boolean tiedByDefault) {
+    HfFamily(String ggufArch, List<String> modelTypes, Output output, boolean tiedByDefault, List<HfTensorRule> rules) {
         this.ggufArch = ggufArch;
         this.modelTypes = modelTypes;
-        this.rules = rules;
+        this.output = output;
         this.tiedByDefault = tiedByDefault;
+        this.rules = rules;
+    }
+
+    private static List<HfTensorRule> llamaLike(boolean permute, boolean qkvBias) {
+        HfLayout q = permute ? HfLayout.PERMUTE_Q : HfLayout.AS_IS, k = permute ? HfLayout.PERMUTE_K : HfLayout.AS_IS;
+        List<HfTensorRule> r = new ArrayList<>(List.of(
+                HfTensorRule.of("model.embed_tokens.weight", "token_embd.weight"),
+                HfTensorRule.of("model.norm.weight", "output_norm.weight"),
+                HfTensorRule.of("lm_head.weight", "output.weight"),
+                HfTensorRule.of("model.layers.{L}.input_layernorm.weight", "blk.{L}.attn_norm.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.q_proj.weight", "blk.{L}.attn_q.weight", q),
+                HfTensorRule.of("model.layers.{L}.self_attn.k_proj.weight", "blk.{L}.attn_k.weight", k),
+                HfTensorRule.of("model.layers.{L}.self_attn.v_proj.weight", "blk.{L}.attn_v.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.q_proj.bias", "blk.{L}.attn_q.bias", q),
+                HfTensorRule.of("model.layers.{L}.self_attn.k_proj.bias", "blk.{L}.attn_k.bias", k),
+                HfTensorRule.of("model.layers.{L}.self_attn.v_proj.bias", "blk.{L}.attn_v.bias"),
+                HfTensorRule.of("model.layers.{L}.self_attn.o_proj.weight", "blk.{L}.attn_output.weight"),
+                HfTensorRule.of("model.layers.{L}.post_attention_layernorm.weight", "blk.{L}.ffn_norm.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.gate_proj.weight", "blk.{L}.ffn_gate.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.up_proj.weight", "blk.{L}.ffn_up.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.down_proj.weight", "blk.{L}.ffn_down.weight")));
+        return List.copyOf(r);
+    }
+
+    private static List<HfTensorRule> gpt2() {
+        List<HfTensorRule> r = new ArrayList<>();
+        // GPT2LMHeadModel's state dict says "transformer."; the original gpt2 checkpoints have no prefix
+        for (String p : List.of("transformer.", "")) {
+            r.add(HfTensorRule.of(p + "wte.weight", "token_embd.weight"));
+            r.add(HfTensorRule.of(p + "wpe.weight", "position_embd.weight"));
+            r.add(HfTensorRule.of(p + "ln_f.weight", "output_norm.weight"));
+            r.add(HfTensorRule.of(p + "ln_f.bias", "output_norm.bias"));
+            for (String wb : List.of("weight", "bias")) {
+                HfLayout conv = wb.equals("weight") ? HfLayout.TRANSPOSE : HfLayout.AS_IS;
+                r.add(HfTensorRule.of(p + "h.{L}.ln_1." + wb, "blk.{L}.attn_norm." + wb));
+                r.add(HfTensorRule.of(p + "h.{L}.attn.c_attn." + wb, "blk.{L}.attn_qkv." + wb, conv));
+                r.add(HfTensorRule.of(p + "h.{L}.attn.c_proj." + wb, "blk.{L}.attn_output." + wb, conv));
+                r.add(HfTensorRule.of(p + "h.{L}.ln_2." + wb, "blk.{L}.ffn_norm." + wb));
+                r.add(HfTensorRule.of(p + "h.{L}.mlp.c_fc." + wb, "blk.{L}.ffn_up." + wb, conv));
+                r.add(HfTensorRule.of(p + "h.{L}.mlp.c_proj." + wb, "blk.{L}.ffn_down." + wb, conv));
+            }
+        }
+        r.add(HfTensorRule.of("lm_head.weight", "output.weight"));
+        return List.copyOf(r);
+    }
+
+    private static List<HfTensorRule> gemma2() {
+        HfLayout n = HfLayout.PLUS_ONE;
+        return List.of(
+                HfTensorRule.of("model.embed_tokens.weight", "token_embd.weight"),
+                HfTensorRule.of("model.norm.weight", "output_norm.weight", n),
+                HfTensorRule.of("model.layers.{L}.input_layernorm.weight", "blk.{L}.attn_norm.weight", n),
+                HfTensorRule.of("model.layers.{L}.self_attn.q_proj.weight", "blk.{L}.attn_q.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.k_proj.weight", "blk.{L}.attn_k.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.v_proj.weight", "blk.{L}.attn_v.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.o_proj.weight", "blk.{L}.attn_output.weight"),
+                HfTensorRule.of("model.layers.{L}.post_attention_layernorm.weight", "blk.{L}.post_attention_norm.weight", n),
+                HfTensorRule.of("model.layers.{L}.pre_feedforward_layernorm.weight", "blk.{L}.ffn_norm.weight", n),
+                HfTensorRule.of("model.layers.{L}.post_feedforward_layernorm.weight", "blk.{L}.post_ffw_norm.weight", n),
+                HfTensorRule.of("model.layers.{L}.mlp.gate_proj.weight", "blk.{L}.ffn_gate.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.up_proj.weight", "blk.{L}.ffn_up.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.down_proj.weight", "blk.{L}.ffn_down.weight"));
+    }
+
+    private static List<HfTensorRule> phi3() {
+        return List.of(
+                HfTensorRule.of("model.embed_tokens.weight", "token_embd.weight"),
+                HfTensorRule.of("model.norm.weight", "output_norm.weight"),
+                HfTensorRule.of("lm_head.weight", "output.weight"),
+                HfTensorRule.of("model.layers.{L}.input_layernorm.weight", "blk.{L}.attn_norm.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.qkv_proj.weight", "blk.{L}.attn_qkv.weight"),
+                HfTensorRule.of("model.layers.{L}.self_attn.o_proj.weight", "blk.{L}.attn_output.weight"),
+                HfTensorRule.of("model.layers.{L}.post_attention_layernorm.weight", "blk.{L}.ffn_norm.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.gate_up_proj.weight", "blk.{L}.ffn_up.weight"),
+                HfTensorRule.of("model.layers.{L}.mlp.down_proj.weight", "blk.{L}.ffn_down.weight"));
     }
 
     /** The family of a config's {@code model_type}, or an error listing the supported ones. */
@@ -86,15 +146,17 @@ public enum HfFamily {
         return null;
     }
 
-    /** The rule for a GGUF tensor name, or null. */
+    /** The rule for a GGUF tensor name, or null (the first rule wins, so gpt2 writes the "transformer." names). */
     HfTensorRule ruleForGguf(String name) {
         for (HfTensorRule r : rules) if (r.toHf(name) != null) return r;
         return null;
     }
 
-    /** HF tensors llama.cpp's converter drops (buffers such as {@code rotary_emb.inv_freq}). */
-    static boolean ignored(String hfName) {
-        return hfName.endsWith(".rotary_emb.inv_freq") || hfName.endsWith(".attn.masked_bias") || hfName.endsWith(".attn.bias") && hfName.startsWith("h.");
+    /** HF tensors llama.cpp's converter drops: buffers such as {@code rotary_emb.inv_freq}, GPT-2's causal masks. */
+    boolean ignored(String hfName) {
+        if (hfName.endsWith(".rotary_emb.inv_freq")) return true;
+        if (this == GEMMA2 && hfName.equals("lm_head.weight")) return true;
+        return this == GPT2 && (hfName.endsWith(".attn.masked_bias") || hfName.endsWith(".attn.bias") && !hfName.contains("c_attn"));
     }
 
     /** Number of heads whose rows a layout permutes: query heads for Q, KV heads for K. */
@@ -104,71 +166,5 @@ public enum HfFamily {
             case PERMUTE_K, UNPERMUTE_K -> kvHeads;
             default -> 0;
         };
-    }
-
-    /**
-     * The {@code config.json} fields for a GGUF file's {@code {arch}.*} metadata: the inverse of {@link #metadata}, for
-     * writing a GGUF model out in Hugging Face layout.
-     */
-    com.fasterxml.jackson.databind.node.ObjectNode configFromGguf(dev.steer4j.format.gguf.GGUFFile f) {
-        var c = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-        String p = ggufArch + ".";
-        c.putArray("architectures").add(switch (this) {
-            case LLAMA -> "LlamaForCausalLM";
-            case QWEN2 -> "Qwen2ForCausalLM";
-        });
-        c.put("model_type", modelTypes.getFirst());
-        int heads = f.requireInt(p + "attention.head_count");
-        c.put("hidden_size", f.requireInt(p + "embedding_length"));
-        c.put("intermediate_size", f.requireInt(p + "feed_forward_length"));
-        c.put("num_hidden_layers", f.requireInt(p + "block_count"));
-        c.put("num_attention_heads", heads);
-        c.put("num_key_value_heads", f.getInt(p + "attention.head_count_kv", heads));
-        if (f.has(p + "attention.key_length")) c.put("head_dim", f.getInt(p + "attention.key_length", 0));
-        c.put("max_position_embeddings", f.getInt(p + "context_length", 2048));
-        c.put("rms_norm_eps", f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f));
-        c.put("rope_theta", f.getFloat(p + "rope.freq_base", 10000f));
-        var embd = f.requireTensor("token_embd.weight");
-        c.put("vocab_size", f.getInt(p + "vocab_size", (int) embd.rows()));
-        c.put("tie_word_embeddings", f.tensor("output.weight") == null);
-        if ("linear".equals(f.getString(p + "rope.scaling.type", "none")))
-            c.putObject("rope_scaling").put("rope_type", "linear").put("factor", f.getFloat(p + "rope.scaling.factor", 1f));
-        c.put("torch_dtype", "float32");
-        return c;
-    }
-
-    /** The GGUF metadata llama.cpp's converter writes for this config (architecture keys; no tokenizer keys). */
-    Map<String, GGUFValue> metadata(HfConfig c) {
-        Map<String, GGUFValue> m = new LinkedHashMap<>();
-        String p = ggufArch + ".";
-        m.put("general.architecture", GGUFValue.of(ggufArch));
-        int dim = c.requireInt("hidden_size");
-        int heads = c.requireInt("num_attention_heads");
-        m.put(p + "context_length", GGUFValue.ofUInt32(c.getInt("max_position_embeddings", 2048)));
-        m.put(p + "embedding_length", GGUFValue.ofUInt32(dim));
-        m.put(p + "block_count", GGUFValue.ofUInt32(c.requireInt("num_hidden_layers")));
-        m.put(p + "feed_forward_length", GGUFValue.ofUInt32(c.requireInt("intermediate_size")));
-        m.put(p + "attention.head_count", GGUFValue.ofUInt32(heads));
-        m.put(p + "attention.head_count_kv", GGUFValue.ofUInt32(c.getInt("num_key_value_heads", heads)));
-        if (c.has("head_dim")) {
-            m.put(p + "attention.key_length", GGUFValue.ofUInt32(c.requireInt("head_dim")));
-            m.put(p + "attention.value_length", GGUFValue.ofUInt32(c.requireInt("head_dim")));
-        }
-        m.put(p + "rope.freq_base", GGUFValue.ofFloat32((float) c.getDouble("rope_theta", 10000.0)));
-        m.put(p + "attention.layer_norm_rms_epsilon", GGUFValue.ofFloat32((float) c.getDouble("rms_norm_eps", 1e-6)));
-        if (c.has("vocab_size")) m.put(p + "vocab_size", GGUFValue.ofUInt32(c.requireInt("vocab_size")));
-        JsonNode scaling = c.object("rope_scaling");
-        if (scaling != null) {
-            String type = scaling.path("rope_type").asText(scaling.path("type").asText(""));
-            switch (type) {
-                case "linear" -> {
-                    m.put(p + "rope.scaling.type", GGUFValue.of("linear"));
-                    m.put(p + "rope.scaling.factor", GGUFValue.ofFloat32((float) scaling.path("factor").asDouble(1)));
-                }
-                case "llama3", "default", "" -> { } // llama3: rope_freqs.weight, see HfRope
-                default -> throw c.bad("rope_scaling", "type '" + type + "' is not supported (supported: linear, llama3)");
-            }
-        }
-        return m;
     }
 }

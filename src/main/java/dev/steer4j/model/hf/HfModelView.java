@@ -47,16 +47,19 @@ public final class HfModelView {
         SafetensorsModelFiles weights = SafetensorsModelFiles.open(pathOrDir);
         Arena arena = Arena.ofShared();
         try {
-            Map<String, GGUFValue> meta = family.metadata(config);
+            Map<String, GGUFValue> meta = HfConfigMapping.metadata(family, config);
             meta.put("general.name", GGUFValue.of(HfNames.modelName(dir, config)));
             Map<String, GGUFTensorInfo> tensors = new LinkedHashMap<>();
             for (String name : weights.names()) {
-                if (HfFamily.ignored(name)) continue;
+                if (family.ignored(name)) continue;
                 HfTensorRule rule = family.ruleForHf(name);
                 if (rule == null)
                     throw new ModelException(weights.source() + ": tensor '" + name + "' has no GGUF counterpart in the " + family.ggufArch + " family's mapping");
                 SafetensorsTensor t = weights.tensor(name);
-                tensors.put(rule.toGguf(name), convert(rule.toGguf(name), t, rule.layout(), HfFamily.permuteHeads(rule.layout(), config.requireInt("num_attention_heads"), config.getInt("num_key_value_heads", config.requireInt("num_attention_heads"))), arena));
+                int heads = family == HfFamily.GPT2 ? 0 : config.requireInt("num_attention_heads");
+                int h = HfFamily.permuteHeads(rule.layout(), heads, family == HfFamily.GPT2 ? 0 : config.getInt("num_key_value_heads", heads));
+                if (tensors.put(rule.toGguf(name), convert(rule.toGguf(name), t, rule.layout(), h, arena)) != null)
+                    throw new ModelException(weights.source() + ": tensor '" + name + "' maps to " + rule.toGguf(name) + ", which another tensor already gave");
             }
             boolean tied = config.getBool("tie_word_embeddings", family.tiedByDefault);
             if (!tensors.containsKey("token_embd.weight")) {
@@ -65,15 +68,23 @@ public final class HfModelView {
                 // safetensors stores a tied matrix once; transformers keeps lm_head.weight
                 tensors.put("token_embd.weight", new GGUFTensorInfo("token_embd.weight", out.dims(), out.type(), 0, out.data()));
             }
-            if (tied) tensors.remove("output.weight");
-            int headDim = config.has("head_dim") ? config.requireInt("head_dim") : config.requireInt("hidden_size") / config.requireInt("num_attention_heads");
-            float[] freqs = HfRope.llama3FreqFactors(config, headDim);
-            if (freqs != null) {
-                MemorySegment seg = arena.allocate(4L * freqs.length, 8);
-                MemorySegment.copy(freqs, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, freqs.length);
-                tensors.put("rope_freqs.weight", new GGUFTensorInfo("rope_freqs.weight", new long[]{freqs.length}, GGMLType.F32, 0, seg));
+            GGUFTensorInfo embd = tensors.get("token_embd.weight");
+            switch (family.output) {
+                case DROP_WHEN_TIED -> { if (tied) tensors.remove("output.weight"); }
+                case ALWAYS_TIED -> tensors.remove("output.weight");
+                case REQUIRED -> {
+                    if (tied || !tensors.containsKey("output.weight"))
+                        tensors.put("output.weight", new GGUFTensorInfo("output.weight", embd.dims(), embd.type(), 0, embd.data()));
+                }
             }
-            return GGUFFile.ofMemory(weights.source(), meta, tensors, arena, weights);
+            for (Map.Entry<String, float[]> d : HfConfigMapping.derivedTensors(family, config).entrySet()) {
+                float[] v = d.getValue();
+                MemorySegment seg = arena.allocate(4L * v.length, 8);
+                MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
+                tensors.put(d.getKey(), new GGUFTensorInfo(d.getKey(), new long[]{v.length}, GGMLType.F32, 0, seg));
+            }
+            // the view is named by its directory, so tools that name a model by its file show the model's folder
+            return GGUFFile.ofMemory(dir, meta, tensors, arena, weights);
         } catch (RuntimeException e) {
             arena.close();
             weights.close();
