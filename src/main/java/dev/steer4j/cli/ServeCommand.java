@@ -21,7 +21,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE})")
     String host;
 
-    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    @Option(names = "--port", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
     @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors)")
