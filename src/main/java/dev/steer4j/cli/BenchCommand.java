@@ -78,6 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int sideBySide() throws Exception {
+        int threads = model.threads();
         int[] gens = decode == null ? new int[]{64} : decode;
         dev.steer4j.bench.LlamaBench llama = new dev.steer4j.bench.LlamaBench(against, againstTimeout);
         if (!json) System.out.printf("steer4j bench --against %s: %s, %d threads, %d alternating repeats%n", against, model.path(), threads, repeats);
