@@ -17,8 +17,11 @@ final class OpenAiShapes {
 
     record ModelObject(String id, String object, long created, @JsonProperty("owned_by") String ownedBy, ModelDetails steer4j) {}
 
+    /** {@code steering}: for a steered alias ({@code serve --alias}), its steering items; absent on the base model. */
     record ModelDetails(String architecture, int layers, @JsonProperty("n_embd") int nEmbd,
-                        @JsonProperty("context_length") int contextLength, @JsonProperty("chat_template") String chatTemplate) {}
+                        @JsonProperty("context_length") int contextLength, @JsonProperty("chat_template") String chatTemplate,
+                        @JsonProperty("base_model") @JsonInclude(JsonInclude.Include.NON_NULL) String baseModel,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Object steering) {}
 
     record Health(String status, String model, @JsonProperty("active_requests") int activeRequests,
                   @JsonProperty("queue_depth") int queueDepth, @JsonProperty("max_batch") int maxBatch,

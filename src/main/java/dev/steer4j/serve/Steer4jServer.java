@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -66,6 +67,7 @@ public final class Steer4jServer implements AutoCloseable {
         }
         VectorLibrary library = new VectorLibrary(options.vectorsDir(), model);
         this.served = new ServedModel(model, ServedModel.idOf(model), template, options, library, guard, System.currentTimeMillis() / 1000);
+        checkDefaults(served);
         this.scheduler = new Scheduler(new ForwardPass(model), options.maxBatch(), options.queueCapacity(), ServerMetrics::new);
         ApiKeyAuth auth = new ApiKeyAuth(options.apiKey());
         InfoRoutes info = new InfoRoutes(served, scheduler);
@@ -80,8 +82,26 @@ public final class Steer4jServer implements AutoCloseable {
             cfg.jetty.host = options.host();
             cfg.jetty.port = options.port();
             cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} -> {} ({} ms)", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
-            Routes.install(cfg.routes, auth, info, completions, vectors);
+            Routes.install(cfg.routes, auth, info, completions, vectors, new LlamaServerRoutes(served));
         });
+    }
+
+    /** Fails at start, naming the option, when {@code --steer} or an {@code --alias} does not resolve against the library. */
+    private static void checkDefaults(ServedModel served) {
+        SteeringDefaults d = new SteeringDefaults(served.modelId(), served.options().steer(), served.options().aliases());
+        RequestSteering rs = new RequestSteering(served);
+        Map<String, com.fasterxml.jackson.databind.node.ArrayNode> all = new java.util.LinkedHashMap<>();
+        if (!d.base().isEmpty()) all.put("--steer " + String.join(" --steer ", served.options().steer()), d.base());
+        for (var e : d.aliases().entrySet()) all.put("--alias " + e.getKey() + "=" + served.options().aliases().get(e.getKey()), e.getValue());
+        for (var e : all.entrySet()) {
+            var body = Json.MAPPER.createObjectNode().put("prompt", "x");
+            body.set("steering", e.getValue());
+            try {
+                rs.build(ServeRequest.parse(body, false), new java.util.LinkedHashMap<>());
+            } catch (ApiException x) {
+                throw new IllegalArgumentException(e.getKey() + ": " + x.getMessage(), x);
+            }
+        }
     }
 
     /** Loads the model (closed again when the server closes) and starts serving. */
