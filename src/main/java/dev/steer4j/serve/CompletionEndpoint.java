@@ -48,9 +48,10 @@ final class CompletionEndpoint {
                 }
                 watchDisconnect(ctx, job);
             }
-            if (req.stream()) new SseWriter(jobs.getFirst(), chat, served.modelId()).withChoices(echoText(req, 0), req.sampling().logprobs())
+            String modelId = defaults.modelFor(body);
+            if (req.stream()) new SseWriter(jobs.getFirst(), chat, modelId).withChoices(echoText(req, 0), req.sampling().logprobs())
                     .stream(ctx, req.includeUsage());
-            else respond(ctx, jobs, req);
+            else respond(ctx, jobs, req, modelId);
             status = ctx.statusCode();
         } catch (ApiException e) {
             status = e.status();
@@ -100,7 +101,7 @@ final class CompletionEndpoint {
         return p.text() != null ? p.text() : served.model().tokenizer().decode(p.tokens());
     }
 
-    private void respond(Context ctx, List<GenerationJob> jobs, ServeRequest req) throws InterruptedException {
+    private void respond(Context ctx, List<GenerationJob> jobs, ServeRequest req, String modelId) throws InterruptedException {
         boolean chat = req.chat();
         ConnectionProbe probe = ConnectionProbe.of(ctx, JobEvents.PROBE_INTERVAL_MS);
         List<Object> choices = new ArrayList<>();
@@ -133,7 +134,7 @@ final class CompletionEndpoint {
             }
         }
         Json.respond(ctx, 200, new OpenAiShapes.Completion(jobs.getFirst().id, chat ? "chat.completion" : "text_completion",
-                System.currentTimeMillis() / 1000, served.modelId(), choices,
+                System.currentTimeMillis() / 1000, modelId, choices,
                 new OpenAiShapes.Usage(promptTokens, completionTokens, promptTokens + completionTokens), steer4j));
     }
 }

@@ -79,6 +79,12 @@ final class SteeringDefaults {
         return base;
     }
 
+    /** The model id a response names: the alias the body asks for, else the base model's id. */
+    String modelFor(JsonNode body) {
+        JsonNode m = body == null ? null : body.get("model");
+        return m != null && m.isTextual() && aliases.containsKey(m.asText()) ? m.asText() : baseId;
+    }
+
     /** The body with the steering of the model it names (an alias, else the base model's) placed before its own. */
     JsonNode apply(JsonNode body) {
         if (body == null || !body.isObject()) return body;
