@@ -109,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     private void serve(PrintStream out, Model m, SteeringVector v) throws InterruptedException {
         try (Steer4jServer server = Steer4jServer.start(m, ServeOptions.defaults().withPort(port))) {
             server.vectors().put("happy-sad", v, true);
-            out.println("-- serving " + m.config().name() + " with vector 'happy-sad' in the library --");
+            out.println("-- serving " + m.config().name() + " with vector 'happy-sad' in the library " + server.vectors().dir() + " --");
             String url = server.url().endsWith("/") ? server.url() : server.url() + "/";
             out.println("playground: " + url);
             out.println("try: curl -s " + url + "v1/completions -H 'Content-Type: application/json' -d "

@@ -24,7 +24,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors)")
+    @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors/MODEL_ID, one library per model)")
     Path vectors;
 
     @Option(names = "--guard", paramLabel = "guard.json", description = "Guard detectors written by 'steer4j guard calibrate'")

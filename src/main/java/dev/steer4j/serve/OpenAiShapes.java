@@ -54,7 +54,8 @@ final class OpenAiShapes {
     record Delta(String role, String content) {}
 
     /** A library entry as listed: no norms (the file is not read). */
-    record VectorEntry(String id, String object, List<Integer> layers, @JsonProperty("n_embd") int nEmbd, String method, long bytes) {}
+    record VectorEntry(String id, String object, List<Integer> layers, @JsonProperty("n_embd") int nEmbd, String method, long bytes,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String problem) {}
 
     /** One vector read from the library, with each layer's L2 norm (4 decimals). */
     record VectorDetail(String id, String object, List<Integer> layers, @JsonProperty("n_embd") int nEmbd, String method, Map<String, Double> norms) {}

@@ -12,7 +12,8 @@ import java.time.Duration;
  * @param host             address to bind (127.0.0.1 by default; the server is local unless you say otherwise)
  * @param port             TCP port; 0 picks a free one (see {@link Steer4jServer#port()})
  * @param apiKey           when non-null, every {@code /v1/*} request needs {@code Authorization: Bearer <key>}
- * @param vectorsDir       the vector library's directory (created when missing)
+ * @param vectorsDir       the vector library's directory (created when missing); the default one,
+ *                         {@code ~/.steer4j/vectors}, holds one sub-directory per served model id
  * @param guardFile        a {@code guard.json} written by {@code steer4j guard calibrate}, or null for no guard
  * @param chatTemplate     a Jinja chat template that overrides the model's {@code tokenizer.chat_template}, or null
  * @param maxBatch         requests decoded together in one forward pass (continuous batching)

@@ -65,7 +65,8 @@ public final class Steer4jServer implements AutoCloseable {
                 throw new IllegalArgumentException(options.guardFile() + ": " + e.getMessage(), e);
             }
         }
-        VectorLibrary library = new VectorLibrary(options.vectorsDir(), model);
+        // The default library is per model (vectors fit one model's width and layers); an explicit --vectors is used as is.
+        VectorLibrary library = new VectorLibrary(libraryDir(options, ServedModel.idOf(model)), model);
         this.served = new ServedModel(model, ServedModel.idOf(model), template, options, library, guard, System.currentTimeMillis() / 1000);
         checkDefaults(served);
         this.scheduler = new Scheduler(new ForwardPass(model), options.maxBatch(), options.queueCapacity(), ServerMetrics::new);
@@ -84,6 +85,11 @@ public final class Steer4jServer implements AutoCloseable {
             cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} -> {} ({} ms)", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
             Routes.install(cfg.routes, auth, info, completions, vectors, new LlamaServerRoutes(served));
         });
+    }
+
+    /** The library directory: {@code --vectors} as given, or the default root's sub-directory for this model id. */
+    static Path libraryDir(ServeOptions options, String modelId) {
+        return options.vectorsDir().equals(ServeOptions.defaultVectorsDir()) ? options.vectorsDir().resolve(modelId) : options.vectorsDir();
     }
 
     /** Fails at start, naming the option, when {@code --steer} or an {@code --alias} does not resolve against the library. */
