@@ -79,6 +79,7 @@ public final class Steer4jServer implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
+            cfg.http.prefer405over404 = true; // a wrong method on a known route is 405, as docs/serve.md says
             cfg.http.maxRequestSize = Math.max(options.maxBodyBytes(), options.maxUploadBytes());
             cfg.jetty.host = options.host();
             cfg.jetty.port = options.port();

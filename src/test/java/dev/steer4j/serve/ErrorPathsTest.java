@@ -161,8 +161,8 @@ class ErrorPathsTest {
         error(delete(server, "/v1/vectors/nope"), 404, "name", "vector_not_found", "no vector named");
         error(get(server, "/v1/vectors/..%2F..%2Fsecret"), 400, "name", "invalid_vector_name", "must be a vector name");
         Response r = send(HttpRequest.newBuilder(URI.create(server.url() + "v1/completions")).GET().build());
-        assertTrue(r.status() == 404 || r.status() == 405, r.status() + " " + r.body());
-        assertNotNull(r.json().get("error"), r.body());
+        error(r, 405, null, "method_not_allowed", "method GET is not allowed on /v1/completions");
+        error(send(HttpRequest.newBuilder(URI.create(server.url() + "v1/models")).DELETE().build()), 405, null, "method_not_allowed", "method DELETE is not allowed on /v1/models");
     }
 
     @Test
