@@ -21,8 +21,7 @@ public final class ActivationsCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin SteeringOptions steering;
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
-    String prompt;
+    @Mixin PromptOption promptOption;
 
     @Option(names = "--hook", defaultValue = "blocks.0.hook_resid_post",
             description = "Hook point: hook_embed, blocks.L.hook_resid_pre|hook_attn_out|hook_resid_mid|hook_mlp_out|hook_resid_post, ln_final.hook_normalized (default: ${DEFAULT-VALUE})")
@@ -33,6 +32,7 @@ public final class ActivationsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String prompt = promptOption.text();
         HookPoint point = HookPoint.parse(hook);
         try (Model m = model.load()) {
             point.checkLayer(m.config().layers());

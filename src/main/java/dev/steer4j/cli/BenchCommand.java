@@ -20,9 +20,6 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = {"-t", "--threads"}, description = "Worker threads (default: the number of cores, ${DEFAULT-VALUE})")
-    int threads = Runtime.getRuntime().availableProcessors();
-
     @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per figure; the best is reported (default: ${DEFAULT-VALUE}; the hook comparison uses at least 5)")
     int repeats;
 
@@ -57,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        int threads = model.threads();
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
         if (streams < 0) throw new IllegalArgumentException("--streams must be 0 (skip) or more, got " + streams);
         if (against != null) return sideBySide();
@@ -81,6 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int sideBySide() throws Exception {
+        int threads = model.threads();
         int[] gens = decode == null ? new int[]{64} : decode;
         dev.steer4j.bench.LlamaBench llama = new dev.steer4j.bench.LlamaBench(against, againstTimeout);
         if (!json) System.out.printf("steer4j bench --against %s: %s, %d threads, %d alternating repeats%n", against, model.path(), threads, repeats);

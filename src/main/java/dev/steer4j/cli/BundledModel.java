@@ -1,39 +1,14 @@
 package dev.steer4j.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/**
- * Finds the bundled stories260K model: in the checkout ({@code -Dsteer4j.home}, else the working directory), or,
- * when the jar runs elsewhere, extracted once from the jar into {@code ~/.cache/steer4j}.
- */
+/** The CLI's default model: {@link dev.steer4j.model.BundledModel}, the stories260K that ships with steer4j. */
 public final class BundledModel {
-    public static final String RELATIVE = "models/stories260K/stories260K.gguf";
-    private static final String RESOURCE = "/steer4j/models/stories260K.gguf";
+    public static final String RELATIVE = dev.steer4j.model.BundledModel.RELATIVE;
 
     private BundledModel() {}
 
     public static Path path() {
-        String home = System.getProperty("steer4j.home");
-        if (home != null && Files.isRegularFile(Path.of(home, RELATIVE))) return Path.of(home, RELATIVE);
-        if (Files.isRegularFile(Path.of(RELATIVE))) return Path.of(RELATIVE);
-        try (InputStream in = BundledModel.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) throw new IllegalStateException("the bundled model is missing from this build; pass --model FILE.gguf");
-            Path dir = Path.of(System.getProperty("user.home"), ".cache", "steer4j");
-            Files.createDirectories(dir);
-            Path out = dir.resolve("stories260K.gguf");
-            if (!Files.exists(out)) {
-                Path tmp = Files.createTempFile(dir, "stories260K", ".part");
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return dev.steer4j.model.BundledModel.path();
     }
 }

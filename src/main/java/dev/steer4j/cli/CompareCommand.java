@@ -26,12 +26,11 @@ import java.util.concurrent.Callable;
 
 /** {@code steer4j compare}: the same prompt continued unsteered and with a vector at several coefficients, side by side. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Print the unsteered and steered continuations of a prompt side by side (greedy unless --temperature > 0).")
+        description = "Print the unsteered and steered continuations of a prompt side by side (one seed for every column; --temp 0 for greedy).")
 public final class CompareCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
-    String prompt;
+    @Mixin PromptOption promptOption;
 
     @Option(names = "--vector", required = true, paramLabel = "FILE", description = "Steering vector (.gguf control vector or .json)")
     Path vector;
@@ -53,7 +52,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "48", description = "Tokens per continuation (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = {"-t", "--temperature"}, defaultValue = "0", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--temp", "--temperature"}, defaultValue = "0.8", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}, as generate)")
     float temperature;
 
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, the same for every column (default: ${DEFAULT-VALUE})")
@@ -69,6 +68,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String prompt = promptOption.text();
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must be >= 0, got " + maxTokens);
         List<Double> coefs = new ArrayList<>();
         coefs.add(0.0);

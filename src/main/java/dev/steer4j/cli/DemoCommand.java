@@ -43,11 +43,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Sampling seed, the same for every story (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = {"-c", "--coefficient"}, defaultValue = "1.0",
+    @Option(names = "--coefficient", defaultValue = "1.0",
             description = "Steering strength: the stories use +c and -c times the vector (default: ${DEFAULT-VALUE})")
     double coefficient;
 
-    @Option(names = {"-n", "--tokens"}, defaultValue = "120", description = "Tokens per story (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens", "--tokens"}, defaultValue = "120", description = "Tokens per story (default: ${DEFAULT-VALUE})")
     int tokens;
 
     @Option(names = "--serve", description = "Afterwards, serve the model with the demo's vector in the library (as 'happy-sad') and print the URL")
@@ -109,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     private void serve(PrintStream out, Model m, SteeringVector v) throws InterruptedException {
         try (Steer4jServer server = Steer4jServer.start(m, ServeOptions.defaults().withPort(port))) {
             server.vectors().put("happy-sad", v, true);
-            out.println("-- serving " + m.config().name() + " with vector 'happy-sad' in the library --");
+            out.println("-- serving " + m.config().name() + " with vector 'happy-sad' in the library " + server.vectors().dir() + " --");
             String url = server.url().endsWith("/") ? server.url() : server.url() + "/";
             out.println("playground: " + url);
             out.println("try: curl -s " + url + "v1/completions -H 'Content-Type: application/json' -d "

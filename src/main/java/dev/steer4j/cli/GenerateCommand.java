@@ -21,8 +21,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin SamplingOptions sampling;
     @Mixin SteeringOptions steering;
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
-    String prompt;
+    @Mixin PromptOption promptOption;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
+            description = "Context size in tokens, prompt included, as llama.cpp's -c; 0 = the model's (default: ${DEFAULT-VALUE})")
+    int ctxSize;
 
     @Option(names = "--echo", description = "Print the prompt before the continuation")
     boolean echo;
@@ -32,10 +35,12 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String prompt = promptOption.text();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Model m = model.load()) {
             Generator g = new Generator(m);
-            SequenceState seq = new SequenceState(m);
+            if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be 0 (the model's) or more, got " + ctxSize);
+            SequenceState seq = ctxSize == 0 ? new SequenceState(m) : new SequenceState(m, ctxSize);
             Steering.Applied applied = steering.build(m).applyTo(seq);
             if (echo) out.print(prompt);
             GenerationResult r;

@@ -20,8 +20,7 @@ public final class LogitsCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin SteeringOptions steering;
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt")
-    String prompt;
+    @Mixin PromptOption promptOption;
 
     @Option(names = "--json", description = "Print JSON: tokens and one full logits row per prompt position")
     boolean json;
@@ -31,6 +30,7 @@ public final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String prompt = promptOption.text();
         try (Model m = model.load()) {
             Tokenizer tok = m.tokenizer();
             int[] tokens = tok.encode(prompt);

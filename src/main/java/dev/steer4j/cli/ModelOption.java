@@ -4,6 +4,7 @@ import dev.steer4j.model.Model;
 import dev.steer4j.model.hf.HfDownloader;
 import dev.steer4j.model.hf.HfHubCache;
 import dev.steer4j.model.hf.HfRepoRef;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import java.util.Map;
 /**
  * The {@code --model} option shared by every command: a GGUF file, a Hugging Face model directory (or its
  * {@code model.safetensors} / shard index), or {@code hf:ORG/NAME[@REVISION]} from the hub cache, fetched first with
- * {@code --download}. It defaults to the bundled stories260K.
+ * {@code --download}, and {@code -t/--threads}. The model defaults to the bundled stories260K.
  */
 public final class ModelOption {
     /** The environment the hub variables are read from (tests replace it). */
@@ -31,7 +32,15 @@ public final class ModelOption {
 
     private Path resolved;
 
+    @Mixin ThreadsOption threads;
+
+    /** The worker threads asked for with {@code -t/--threads}, or the number of cores. */
+    public int threads() {
+        return threads.threads();
+    }
+
     public Path path() {
+        threads.threads(); // validates -t/--threads
         if (resolved != null) return resolved;
         return resolved = resolve(model, download);
     }

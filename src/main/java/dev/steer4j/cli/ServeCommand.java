@@ -21,10 +21,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE})")
     String host;
 
-    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    @Option(names = "--port", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors)")
+    @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors/MODEL_ID, one library per model)")
     Path vectors;
 
     @Option(names = "--guard", paramLabel = "guard.json", description = "Guard detectors written by 'steer4j guard calibrate'")
@@ -46,6 +46,18 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-prompt-tokens", defaultValue = "4096", description = "Longest prompt accepted (default: ${DEFAULT-VALUE}, capped by the context length)")
     int maxPromptTokens;
 
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "256",
+            description = "max_tokens of a chat request that sets none, as llama-server's -n (default: ${DEFAULT-VALUE}; completions keep OpenAI's 16)")
+    int nPredict;
+
+    @Option(names = "--steer", paramLabel = "NAME:COEF[:LAYERS]",
+            description = "Steer every request on the base model with library vector NAME (repeatable), as llama-server's --control-vector-scaled; e.g. happy:1.5:2-4")
+    java.util.List<String> steer = new java.util.ArrayList<>();
+
+    @Option(names = "--alias", paramLabel = "ID=NAME:COEF[:LAYERS][,...]",
+            description = "Publish a steered variant as model ID in /v1/models (repeatable), so a stock client picks it by name; e.g. stories260K+happy=happy:1.5")
+    java.util.List<String> alias = new java.util.ArrayList<>();
+
     @Option(names = "--max-tokens", defaultValue = "2048", description = "Largest max_tokens accepted (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
@@ -66,6 +78,13 @@ public final class ServeCommand implements Callable<Integer> {
                 .withMaxTokens(maxTokens).withRequestTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000))).withMaxBodyBytes(maxBody)
                 .withClientSteering(!noClientSteering);
         if (vectors != null) o = o.withVectorsDir(vectors);
+        java.util.Map<String, String> aliases = new java.util.LinkedHashMap<>();
+        for (String a : alias) {
+            int eq = a.indexOf('=');
+            if (eq <= 0 || eq == a.length() - 1) throw new IllegalArgumentException("--alias '" + a + "': expected ID=NAME:COEF[:LAYERS], e.g. stories260K+happy=happy:1.5");
+            aliases.put(a.substring(0, eq).trim(), a.substring(eq + 1).trim());
+        }
+        o = o.withDefaultMaxTokens(nPredict).withSteer(steer).withAliases(aliases);
         Steer4jServer server = Steer4jServer.start(model.path(), o);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "steer4j-shutdown"));
         System.out.println("steer4j serving " + server.modelId() + " at " + server.url() + " (playground: " + server.url()

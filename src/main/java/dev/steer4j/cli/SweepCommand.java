@@ -40,7 +40,7 @@ public final class SweepCommand implements Callable<Integer> {
             description = "Layers to sweep, one at a time: 1-4, 1,3 or 2 (default: every layer of the vector)")
     dev.steer4j.util.LayerList layers;
 
-    @Option(names = {"-c", "--coefficients"}, paramLabel = "START:STOP:STEP", defaultValue = "-2:2:0.5",
+    @Option(names = "--coefficients", paramLabel = "START:STOP:STEP", defaultValue = "-2:2:0.5",
             description = "Coefficients: start:stop:step or a list like -1,0,1 (default: ${DEFAULT-VALUE})")
     String coefficients;
 
@@ -71,7 +71,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "32", description = "Tokens per open-ended completion (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = {"-t", "--temperature"}, defaultValue = "0", description = "Sampling temperature for completions; 0 = greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--temp", "--temperature"}, defaultValue = "0.8", description = "Sampling temperature for completions; 0 = greedy (default: ${DEFAULT-VALUE}, as generate)")
     float temperature;
 
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, so a resumed sweep samples the same text (default: ${DEFAULT-VALUE})")

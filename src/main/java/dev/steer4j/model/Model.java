@@ -210,4 +210,12 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() { file.close(); }
+
+    /** For example {@code Model[stories260K.gguf: llama, 5 layers, n_embd 64, vocab 512, context 2048]}. */
+    @Override
+    public String toString() {
+        String f = file != null && file.path() != null && file.path().getFileName() != null ? file.path().getFileName().toString() : config.name();
+        return "Model[" + f + ": " + config.architecture().ggufName + ", " + config.layers() + " layers, n_embd " + config.dim()
+                + ", vocab " + config.vocabSize() + ", context " + config.contextLength() + "]";
+    }
 }

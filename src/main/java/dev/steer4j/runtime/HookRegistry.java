@@ -76,4 +76,13 @@ public final class HookRegistry {
         @Override
         public void close() { registry.remove(point, hook); }
     }
+
+    /** For example {@code HookRegistry[2 hooks]}. */
+    @Override
+    public String toString() {
+        int n = 0;
+        Hook[][] t = table;
+        if (t != null) for (Hook[] hs : t) if (hs != null) n += hs.length;
+        return "HookRegistry[" + n + (n == 1 ? " hook]" : " hooks]");
+    }
 }

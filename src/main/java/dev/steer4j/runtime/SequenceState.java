@@ -99,4 +99,10 @@ public final class SequenceState {
         if (workspace == null) workspace = new Workspace(config);
         return workspace;
     }
+
+    /** For example {@code SequenceState[12 of 2048 tokens, prompt 5, 2 hooks]}. */
+    @Override
+    public String toString() {
+        return "SequenceState[" + position + " of " + maxTokens + " tokens, prompt " + promptLength + ", " + hooks.toString().replace("HookRegistry[", "").replace("]", "") + "]";
+    }
 }

@@ -38,6 +38,14 @@ final class CompletionHandler {
     }
 
     GenerationJob prepare(ServeRequest req) {
+        return prepare(req, req.chat() ? null : req.sampling().prompts().getFirst(), 0);
+    }
+
+    /**
+     * The job of one choice: {@code prompt} is one of a completions request's prompts (null for chat), and
+     * {@code choice} offsets the request's seed, so that {@code n} choices with one seed differ and reproduce.
+     */
+    GenerationJob prepare(ServeRequest req, ServeRequest.Prompt prompt, int choice) {
         boolean chat = req.chat();
         Model model = served.model();
         ServeOptions options = served.options();
@@ -46,20 +54,25 @@ final class CompletionHandler {
         String promptParam = chat ? "messages" : "prompt";
         int[] tokens;
         if (chat) tokens = chatTokens(req.messages());
-        else if (req.promptTokens() != null) {
-            tokens = req.promptTokens();
+        else if (prompt.tokens() != null) {
+            tokens = prompt.tokens();
             for (int i = 0; i < tokens.length; i++)
                 if (tokens[i] < 0 || tokens[i] >= model.config().vocabSize())
                     throw ApiException.invalid("prompt", "'prompt[" + i + "]' = " + tokens[i] + " is not a token id (the vocabulary has ids 0-" + (model.config().vocabSize() - 1) + ")");
-        } else tokens = tokenizer.encode(req.prompt());
+        } else tokens = tokenizer.encode(prompt.text());
         if (tokens.length == 0) throw ApiException.invalid(promptParam, "the prompt is empty (no tokens)");
         int promptLimit = Math.min(options.maxPromptTokens(), ctxLen - 1);
         if (tokens.length > promptLimit)
             throw ApiException.invalid(promptParam, "prompt_too_long", "the prompt is " + tokens.length + " tokens, over the limit of " + promptLimit
                     + " tokens (max_prompt_tokens" + (promptLimit < options.maxPromptTokens() ? ", the model's context length " + ctxLen + " minus 1" : "") + ")");
         int maxTokens = maxTokens(req, tokens.length, ctxLen);
-        long seed = req.seed() != null ? req.seed() : ThreadLocalRandom.current().nextLong();
-        GenerationConfig cfg = new GenerationConfig(maxTokens, req.temperature(), 0, req.topP(), 0f, 1f, 64, seed, req.stop(), true);
+        long seed = req.seed() != null ? req.seed() + choice : ThreadLocalRandom.current().nextLong();
+        ServeRequest.Sampling sm = req.sampling();
+        GenerationConfig cfg = new GenerationConfig(maxTokens, req.temperature(), 0, req.topP(), 0f, 1f, 64, seed, req.stop(), true,
+                sm.presencePenalty(), sm.frequencyPenalty(), sm.logitBias(), sm.logprobs());
+        for (int id : sm.logitBias().keySet())
+            if (id >= model.config().vocabSize())
+                throw ApiException.invalid("logit_bias", "'logit_bias' token id " + id + " is not in the vocabulary (ids 0-" + (model.config().vocabSize() - 1) + ")");
         SequenceState seq = new SequenceState(model, tokens.length + maxTokens);
         seq.setPromptLength(tokens.length);
         String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes(12));
@@ -93,7 +106,7 @@ final class CompletionHandler {
     private int maxTokens(ServeRequest req, int promptTokens, int ctxLen) {
         ServeOptions options = served.options();
         if (req.maxTokens() == null)
-            return Math.min(Math.min(req.chat() ? options.maxTokens() : 16, ctxLen - promptTokens), options.maxTokens());
+            return Math.min(Math.min(req.chat() ? options.defaultMaxTokens() : 16, ctxLen - promptTokens), options.maxTokens());
         int maxTokens = req.maxTokens();
         if (maxTokens > options.maxTokens())
             throw ApiException.invalid("max_tokens", "max_tokens_too_large", "'max_tokens' is " + maxTokens + ", over the server's limit of " + options.maxTokens() + " (max_tokens limit)");

@@ -5,6 +5,7 @@ import dev.steer4j.guard.Guard;
 import dev.steer4j.runtime.GenerationConfig;
 import dev.steer4j.runtime.Sampler;
 import dev.steer4j.runtime.SequenceState;
+import dev.steer4j.runtime.TokenLogprob;
 import dev.steer4j.steer.Steering;
 import dev.steer4j.tokenizer.StreamDecoder;
 import dev.steer4j.tokenizer.Tokenizer;
@@ -28,9 +29,18 @@ final class GenerationJob {
     /** The prompt has run (guard verdicts are known). */
     record Prefilled(Map<String, Object> steer4j) implements Event {}
 
-    record Delta(String text) implements Event {}
+    /** Text, with the log-probabilities of the tokens it completes when the request asked for them (else empty). */
+    record Delta(String text, List<TokenLogprob> logprobs) implements Event {
+        Delta(String text) { this(text, List.of()); }
+    }
 
-    record Done(String finishReason, String text, int promptTokens, int completionTokens, Map<String, Object> steer4j) implements Event {}
+    /** {@code logprobs}: every generated token's, when the request asked for them (else empty). */
+    record Done(String finishReason, String text, int promptTokens, int completionTokens, Map<String, Object> steer4j,
+                List<TokenLogprob> logprobs) implements Event {
+        Done(String finishReason, String text, int promptTokens, int completionTokens, Map<String, Object> steer4j) {
+            this(finishReason, text, promptTokens, completionTokens, steer4j, List.of());
+        }
+    }
 
     record Failed(ApiException error) implements Event {}
 
@@ -55,6 +65,10 @@ final class GenerationJob {
     ProjectionProbe probe;
     /** What the request asked for, echoed in the {@code steer4j} field. */
     final Map<String, Object> echo = new LinkedHashMap<>();
+
+    /** The generated tokens' log-probabilities (when asked for) and how many a streamed delta has carried. */
+    final List<TokenLogprob> logprobs = new ArrayList<>();
+    int logprobsSent;
 
     volatile boolean cancelled;
     volatile String cancelReason;
@@ -84,6 +98,14 @@ final class GenerationJob {
     void cancel(String reason) {
         cancelReason = reason;
         cancelled = true;
+    }
+
+    /** The log-probabilities not yet sent with a delta. */
+    List<TokenLogprob> takeLogprobs() {
+        if (logprobsSent == logprobs.size()) return List.of();
+        List<TokenLogprob> out = List.copyOf(logprobs.subList(logprobsSent, logprobs.size()));
+        logprobsSent = logprobs.size();
+        return out;
     }
 
     boolean prefilling() {

@@ -21,10 +21,12 @@ final class InfoRoutes {
     private final ServedModel served;
     private final Scheduler scheduler;
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
+    private final SteeringDefaults defaults;
 
     InfoRoutes(ServedModel served, Scheduler scheduler) {
         this.served = served;
         this.scheduler = scheduler;
+        this.defaults = new SteeringDefaults(served.modelId(), served.options().steer(), served.options().aliases());
         for (String name : ASSETS.keySet()) assets.put(name, resource("/steer4j/playground/" + name));
     }
 
@@ -47,22 +49,33 @@ final class InfoRoutes {
                 served.model().config().contextLength());
     }
 
+    /** The base model, then each steered alias of {@code serve --alias}. */
     OpenAiShapes.ListOf<OpenAiShapes.ModelObject> models() {
-        return OpenAiShapes.ListOf.of(List.of(modelObject()));
+        List<OpenAiShapes.ModelObject> out = new ArrayList<>();
+        out.add(modelObject(served.modelId()));
+        for (String alias : served.options().aliases().keySet()) out.add(modelObject(alias));
+        return OpenAiShapes.ListOf.of(out);
     }
 
-    /** The model, or 404 naming the model this server serves. */
+    /** The model or alias, or 404 naming the models this server serves. */
     OpenAiShapes.ModelObject model(String id) {
-        if (!id.equals(served.modelId()))
-            throw ApiException.notFound("model", "model_not_found", "the model '" + id + "' does not exist (this server serves '" + served.modelId() + "')");
-        return modelObject();
+        if (!id.equals(served.modelId()) && !served.options().aliases().containsKey(id)) {
+            List<String> ids = new ArrayList<>(List.of(served.modelId()));
+            ids.addAll(served.options().aliases().keySet());
+            throw ApiException.notFound("model", "model_not_found", "the model '" + id + "' does not exist (this server serves "
+                    + (ids.size() == 1 ? "'" + ids.getFirst() + "'" : String.join(", ", ids.stream().map(x -> "'" + x + "'").toList())) + ")");
+        }
+        return modelObject(id);
     }
 
-    private OpenAiShapes.ModelObject modelObject() {
+    private OpenAiShapes.ModelObject modelObject(String id) {
         var c = served.model().config();
-        return new OpenAiShapes.ModelObject(served.modelId(), "model", served.startedAt(), "steer4j",
+        boolean alias = !id.equals(served.modelId());
+        Object steering = alias ? defaults.aliases().get(id)
+                : defaults.base().isEmpty() ? null : defaults.base();
+        return new OpenAiShapes.ModelObject(id, "model", served.startedAt(), "steer4j",
                 new OpenAiShapes.ModelDetails(c.architecture().ggufName, c.layers(), c.dim(), c.contextLength(),
-                        served.template().isFallback() ? "plain fallback" : "jinja"));
+                        served.template().isFallback() ? "plain fallback" : "jinja", alias ? served.modelId() : null, steering));
     }
 
     OpenAiShapes.GuardInfo guard() {

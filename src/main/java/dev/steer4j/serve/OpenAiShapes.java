@@ -17,8 +17,11 @@ final class OpenAiShapes {
 
     record ModelObject(String id, String object, long created, @JsonProperty("owned_by") String ownedBy, ModelDetails steer4j) {}
 
+    /** {@code steering}: for a steered alias ({@code serve --alias}), its steering items; absent on the base model. */
     record ModelDetails(String architecture, int layers, @JsonProperty("n_embd") int nEmbd,
-                        @JsonProperty("context_length") int contextLength, @JsonProperty("chat_template") String chatTemplate) {}
+                        @JsonProperty("context_length") int contextLength, @JsonProperty("chat_template") String chatTemplate,
+                        @JsonProperty("base_model") @JsonInclude(JsonInclude.Include.NON_NULL) String baseModel,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Object steering) {}
 
     record Health(String status, String model, @JsonProperty("active_requests") int activeRequests,
                   @JsonProperty("queue_depth") int queueDepth, @JsonProperty("max_batch") int maxBatch,
@@ -51,7 +54,8 @@ final class OpenAiShapes {
     record Delta(String role, String content) {}
 
     /** A library entry as listed: no norms (the file is not read). */
-    record VectorEntry(String id, String object, List<Integer> layers, @JsonProperty("n_embd") int nEmbd, String method, long bytes) {}
+    record VectorEntry(String id, String object, List<Integer> layers, @JsonProperty("n_embd") int nEmbd, String method, long bytes,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String problem) {}
 
     /** One vector read from the library, with each layer's L2 norm (4 decimals). */
     record VectorDetail(String id, String object, List<Integer> layers, @JsonProperty("n_embd") int nEmbd, String method, Map<String, Double> norms) {}

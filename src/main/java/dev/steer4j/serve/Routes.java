@@ -13,7 +13,8 @@ final class Routes {
 
     private Routes() {}
 
-    static void install(RoutesConfig r, ApiKeyAuth auth, InfoRoutes info, CompletionEndpoint completions, VectorRoutes vectors) {
+    static void install(RoutesConfig r, ApiKeyAuth auth, InfoRoutes info, CompletionEndpoint completions, VectorRoutes vectors,
+                        LlamaServerRoutes llama) {
         r.before("/v1/*", auth::check);
         r.get("/", ctx -> info.asset(ctx, "index.html"));
         r.get("/playground/{file}", ctx -> info.asset(ctx, ctx.pathParam("file")));
@@ -28,6 +29,11 @@ final class Routes {
         r.post("/v1/vectors", vectors::post);
         r.delete("/v1/vectors/{name}", ctx -> Json.respond(ctx, 200, vectors.delete(ctx.pathParam("name"))));
         r.get("/v1/guard", ctx -> Json.respond(ctx, 200, info.guard()));
+        // llama-server's utility routes (behind the API key like /v1/*)
+        for (String path : new String[]{"/tokenize", "/detokenize", "/props"}) r.before(path, auth::check);
+        r.post("/tokenize", llama::tokenize);
+        r.post("/detokenize", llama::detokenize);
+        r.get("/props", ctx -> Json.respond(ctx, 200, llama.props()));
         r.exception(ApiException.class, (e, ctx) -> error(ctx, e));
         r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, switch (e.getStatus()) {
             case 404 -> noRoute(ctx);

@@ -204,8 +204,9 @@ final class Scheduler implements AutoCloseable {
             metrics.firstTokenSeconds.observe((j.firstTokenNanos - j.createdNanos) / 1e9);
         }
         j.generated++;
+        if (j.config.logprobs() >= 0) j.logprobs.add(j.sampler.lastLogprob());
         String emit = j.stops.accept(j.decoder.accept(token));
-        if (!emit.isEmpty()) j.events.add(new GenerationJob.Delta(emit));
+        if (!emit.isEmpty()) j.events.add(new GenerationJob.Delta(emit, j.takeLogprobs()));
         if (j.stops.stopped()) {
             finish(j, "stop", j.stops.text());
             return true;
@@ -220,7 +221,7 @@ final class Scheduler implements AutoCloseable {
 
     private void flushAndFinish(GenerationJob j, String reason) {
         String tail = j.stops.flush(j.decoder.flush());
-        if (!tail.isEmpty()) j.events.add(new GenerationJob.Delta(tail));
+        if (!tail.isEmpty()) j.events.add(new GenerationJob.Delta(tail, j.takeLogprobs()));
         finish(j, reason, j.stops.text());
     }
 
@@ -236,7 +237,7 @@ final class Scheduler implements AutoCloseable {
         double decodeSeconds = (end - j.prefillDoneNanos) / 1e9;
         timing.put("tokens_per_second", j.generated == 0 || decodeSeconds <= 0 ? 0 : Math.round(j.generated / decodeSeconds * 10) / 10.0);
         m.put("timing", timing);
-        j.events.add(new GenerationJob.Done(reason, text, j.prompt.length, j.generated, m));
+        j.events.add(new GenerationJob.Done(reason, text, j.prompt.length, j.generated, m, List.copyOf(j.logprobs)));
     }
 
     private static double ms(long nanos) {

@@ -12,7 +12,8 @@ import java.time.Duration;
  * @param host             address to bind (127.0.0.1 by default; the server is local unless you say otherwise)
  * @param port             TCP port; 0 picks a free one (see {@link Steer4jServer#port()})
  * @param apiKey           when non-null, every {@code /v1/*} request needs {@code Authorization: Bearer <key>}
- * @param vectorsDir       the vector library's directory (created when missing)
+ * @param vectorsDir       the vector library's directory (created when missing); the default one,
+ *                         {@code ~/.steer4j/vectors}, holds one sub-directory per served model id
  * @param guardFile        a {@code guard.json} written by {@code steer4j guard calibrate}, or null for no guard
  * @param chatTemplate     a Jinja chat template that overrides the model's {@code tokenizer.chat_template}, or null
  * @param maxBatch         requests decoded together in one forward pass (continuous batching)
@@ -25,10 +26,15 @@ import java.time.Duration;
  * @param clientSteering   whether clients may change the model: request fields {@code steering}, {@code ablate} and
  *                         {@code condition}, and writes to the vector library. When false those get 403 and only
  *                         the guard's own interventions run (a client could otherwise ablate the refusal direction).
+ * @param defaultMaxTokens {@code max_tokens} of a request that sets none (llama-server's {@code -n}); capped by the context
+ * @param steer            server-wide steering, {@code NAME:COEF[:LAYERS]} each (library vectors), applied to every request
+ *                         on the base model, as llama-server's {@code --control-vector-scaled}
+ * @param aliases          model ids published in {@code /v1/models} as steered variants: id to {@code NAME:COEF[:LAYERS][,...]}
  */
 public record ServeOptions(String host, int port, String apiKey, Path vectorsDir, Path guardFile, Path chatTemplate,
                            int maxBatch, int queueCapacity, int maxPromptTokens, int maxTokens,
-                           Duration requestTimeout, long maxBodyBytes, long maxUploadBytes, boolean clientSteering) {
+                           Duration requestTimeout, long maxBodyBytes, long maxUploadBytes, boolean clientSteering,
+                           int defaultMaxTokens, java.util.List<String> steer, java.util.Map<String, String> aliases) {
 
     public ServeOptions {
         if (host == null || host.isBlank()) host = "127.0.0.1";
@@ -43,7 +49,21 @@ public record ServeOptions(String host, int port, String apiKey, Path vectorsDir
             throw new IllegalArgumentException("request timeout must be positive, got " + requestTimeout);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("max body bytes must be >= 1024, got " + maxBodyBytes);
         if (maxUploadBytes < 1024) throw new IllegalArgumentException("max upload bytes must be >= 1024, got " + maxUploadBytes);
+        if (defaultMaxTokens < 1) throw new IllegalArgumentException("default max tokens must be >= 1, got " + defaultMaxTokens);
+        steer = steer == null ? java.util.List.of() : java.util.List.copyOf(steer);
+        aliases = aliases == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(aliases));
     }
+
+    /** The options without server-wide steering or aliases, and 256 default tokens. */
+    public ServeOptions(String host, int port, String apiKey, Path vectorsDir, Path guardFile, Path chatTemplate,
+                        int maxBatch, int queueCapacity, int maxPromptTokens, int maxTokens,
+                        Duration requestTimeout, long maxBodyBytes, long maxUploadBytes, boolean clientSteering) {
+        this(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens,
+                requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, DEFAULT_MAX_TOKENS, null, null);
+    }
+
+    /** {@code max_tokens} of a request that sets none, unless changed with {@link #withDefaultMaxTokens}. */
+    public static final int DEFAULT_MAX_TOKENS = 256;
 
     /** The embedded default library: {@code ~/.steer4j/vectors}. */
     public static Path defaultVectorsDir() {
@@ -56,26 +76,30 @@ public record ServeOptions(String host, int port, String apiKey, Path vectorsDir
                 Duration.ofMinutes(5), 1 << 20, 64L << 20, true);
     }
 
-    public ServeOptions withHost(String h) { return new ServeOptions(h, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withPort(int p) { return new ServeOptions(host, p, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withApiKey(String k) { return new ServeOptions(host, port, k, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withVectorsDir(Path d) { return new ServeOptions(host, port, apiKey, d, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withGuardFile(Path g) { return new ServeOptions(host, port, apiKey, vectorsDir, g, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withChatTemplate(Path t) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, t, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withMaxBatch(int b) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, b, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withQueueCapacity(int q) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, q, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withMaxPromptTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, n, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, n, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withRequestTimeout(Duration d) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, d, maxBodyBytes, maxUploadBytes, clientSteering); }
-    public ServeOptions withMaxBodyBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, n, maxUploadBytes, clientSteering); }
-    public ServeOptions withClientSteering(boolean c) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, c); }
-    public ServeOptions withMaxUploadBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, n, clientSteering); }
+    public ServeOptions withHost(String h) { return new ServeOptions(h, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withPort(int p) { return new ServeOptions(host, p, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withApiKey(String k) { return new ServeOptions(host, port, k, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withVectorsDir(Path d) { return new ServeOptions(host, port, apiKey, d, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withGuardFile(Path g) { return new ServeOptions(host, port, apiKey, vectorsDir, g, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withChatTemplate(Path t) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, t, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withMaxBatch(int b) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, b, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withQueueCapacity(int q) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, q, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withMaxPromptTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, n, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, n, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withRequestTimeout(Duration d) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, d, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withMaxBodyBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, n, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withClientSteering(boolean c) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, c, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withMaxUploadBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, n, clientSteering, defaultMaxTokens, steer, aliases); }
+    public ServeOptions withDefaultMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, n, steer, aliases); }
+    public ServeOptions withSteer(java.util.List<String> s) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, s, aliases); }
+    public ServeOptions withAliases(java.util.Map<String, String> a) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, a); }
 
     /** For logs: never shows the key. */
     @Override
     public String toString() {
         return "ServeOptions[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set") + ", vectorsDir=" + vectorsDir
                 + ", guardFile=" + guardFile + ", maxBatch=" + maxBatch + ", queueCapacity=" + queueCapacity + ", maxPromptTokens=" + maxPromptTokens
-                + ", maxTokens=" + maxTokens + ", requestTimeout=" + requestTimeout + ", maxBodyBytes=" + maxBodyBytes + ", clientSteering=" + clientSteering + "]";
+                + ", maxTokens=" + maxTokens + ", requestTimeout=" + requestTimeout + ", maxBodyBytes=" + maxBodyBytes + ", clientSteering=" + clientSteering
+                + ", defaultMaxTokens=" + defaultMaxTokens + ", steer=" + steer + ", aliases=" + aliases + "]";
     }
 }

@@ -25,7 +25,18 @@ record ServeRequest(
         boolean stream,
         boolean includeUsage,
         SteeringBody.Parsed steering,
-        ProjectionSpec projection) {
+        ProjectionSpec projection,
+        Sampling sampling) {
+
+    /**
+     * The OpenAI sampling and choice fields beyond temperature and top_p: {@code n}, penalties, {@code logit_bias},
+     * {@code logprobs} (-1 off, else the number of alternatives), {@code echo}, and every prompt of a prompt array.
+     */
+    record Sampling(int n, float presencePenalty, float frequencyPenalty, java.util.Map<Integer, Float> logitBias,
+                    int logprobs, boolean echo, List<Prompt> prompts) {}
+
+    /** One prompt of a {@code /v1/completions} request: text or token ids. */
+    record Prompt(String text, int[] tokens) {}
 
     /** Per-token projection on a vector's direction at a layer, or on a guard detector's. */
     record ProjectionSpec(SteeringSpec.Ref vector, String detector, Integer layer) {}
@@ -40,23 +51,16 @@ record ServeRequest(
         String prompt = null;
         int[] promptTokens = null;
         List<ChatTemplate.Message> messages = null;
+        List<Prompt> prompts = List.of();
         if (chat) {
             messages = messages(body.get("messages"));
         } else {
             JsonNode p = body.get("prompt");
-            if (Params.absent(p)) throw ApiException.invalid("prompt", "missing_parameter", "'prompt' is required");
-            if (p.isTextual()) prompt = p.asText();
-            else if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) prompt = p.get(0).asText();
-            else if (p.isArray() && !p.isEmpty() && allInts(p)) {
-                promptTokens = new int[p.size()];
-                for (int i = 0; i < p.size(); i++) promptTokens[i] = p.get(i).asInt();
-            } else if (p.isArray() && p.size() > 1)
-                throw ApiException.invalid("prompt", "unsupported_parameter", "'prompt' may be one string or one array of token ids; batches of " + p.size() + " prompts are not supported (send one request each)");
-            else throw ApiException.invalid("prompt", "invalid_type", "'prompt' must be a string or an array of token ids, got " + Params.show(p));
-            Params.neutral(body, "echo", F.booleanNode(false));
+            prompts = SamplingFields.prompts(p);
+            prompt = prompts.getFirst().text();
+            promptTokens = prompts.getFirst().tokens();
             Params.neutral(body, "best_of", F.numberNode(1));
             Params.neutral(body, "suffix", F.textNode(""));
-            Params.neutral(body, "logprobs", F.numberNode(0));
         }
         Integer maxTokens = Params.optInt(body, chat && body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
                 chat && body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens", 0, Integer.MAX_VALUE);
@@ -72,14 +76,8 @@ record ServeRequest(
             Boolean iu = Params.optBool(so, "include_usage", "stream_options.include_usage");
             includeUsage = iu != null && iu;
         }
-        Params.neutral(body, "n", F.numberNode(1));
-        Params.neutral(body, "presence_penalty", F.numberNode(0));
-        Params.neutral(body, "frequency_penalty", F.numberNode(0));
-        JsonNode lb = body.get("logit_bias");
-        if (!Params.absent(lb) && !(lb.isObject() && lb.isEmpty()))
-            throw ApiException.invalid("logit_bias", "unsupported_parameter", "'logit_bias' is not supported by steer4j");
+        Sampling sampling = SamplingFields.parse(body, chat, prompts, stream != null && stream);
         if (chat) {
-            Params.neutral(body, "logprobs", F.booleanNode(false));
             JsonNode tools = body.get("tools");
             if (!Params.absent(tools) && !(tools.isArray() && tools.isEmpty()))
                 throw ApiException.invalid("tools", "unsupported_parameter", "'tools' (function calling) is not supported by steer4j");
@@ -92,12 +90,7 @@ record ServeRequest(
         ProjectionSpec projection = projection(body.get("projection"));
         return new ServeRequest(chat, prompt, promptTokens, messages, maxTokens,
                 temperature == null ? 1f : temperature.floatValue(), topP == null ? 1f : topP.floatValue(), seed, stop,
-                stream != null && stream, includeUsage, steering, projection);
-    }
-
-    private static boolean allInts(JsonNode arr) {
-        for (JsonNode x : arr) if (!x.isIntegralNumber() || !x.canConvertToInt()) return false;
-        return true;
+                stream != null && stream, includeUsage, steering, projection, sampling);
     }
 
     private static List<ChatTemplate.Message> messages(JsonNode m) {

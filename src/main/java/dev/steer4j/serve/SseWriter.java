@@ -18,11 +18,20 @@ final class SseWriter {
     private final boolean chat;
     private final String modelId;
     private final long created = System.currentTimeMillis() / 1000;
+    private String echo;
+    private int logprobs = -1;
 
     SseWriter(GenerationJob job, boolean chat, String modelId) {
         this.job = job;
         this.chat = chat;
         this.modelId = modelId;
+    }
+
+    /** {@code echo}: prompt text sent before the completion (completions only, or null); {@code logprobs}: -1 off, else alternatives per token. */
+    SseWriter withChoices(String echo, int logprobs) {
+        this.echo = echo;
+        this.logprobs = logprobs;
+        return this;
     }
 
     void stream(Context ctx, boolean includeUsage) throws InterruptedException {
@@ -40,15 +49,15 @@ final class SseWriter {
             while (true) {
                 switch (e) {
                     case GenerationJob.Prefilled p -> {
-                        send(out, chunk("", true, null, null, p.steer4j()));
+                        send(out, chunk(echo == null ? "" : echo, true, null, null, p.steer4j(), List.of()));
                         firstChunk = false;
                     }
                     case GenerationJob.Delta d -> {
-                        send(out, chunk(d.text(), firstChunk, null, null, null));
+                        send(out, chunk(d.text(), firstChunk, null, null, null, d.logprobs()));
                         firstChunk = false;
                     }
                     case GenerationJob.Done d -> {
-                        send(out, chunk(chat ? null : "", false, d.finishReason(), null, d.steer4j()));
+                        send(out, chunk(chat ? null : "", false, d.finishReason(), null, d.steer4j(), job.takeLogprobs()));
                         if (includeUsage)
                             send(out, new OpenAiShapes.Chunk(job.id, object(), created, modelId, List.of(), OpenAiShapes.Usage.of(d), null));
                         done(out);
@@ -74,10 +83,13 @@ final class SseWriter {
         return chat ? "chat.completion.chunk" : "text_completion";
     }
 
-    private OpenAiShapes.Chunk chunk(String text, boolean role, String finish, OpenAiShapes.Usage usage, Map<String, Object> steer4j) {
+    private OpenAiShapes.Chunk chunk(String text, boolean role, String finish, OpenAiShapes.Usage usage, Map<String, Object> steer4j,
+                                     List<dev.steer4j.runtime.TokenLogprob> lps) {
+        var tok = job.tokenizer;
+        Object lp = logprobs < 0 ? null : chat ? LogprobShapes.chat(lps, tok) : LogprobShapes.completion(lps, tok, 0, logprobs > 0);
         Object choice = chat
-                ? new OpenAiShapes.ChatChunkChoice(0, new OpenAiShapes.Delta(role ? "assistant" : null, text), null, finish)
-                : new OpenAiShapes.TextChoice(0, text == null ? "" : text, null, finish);
+                ? new OpenAiShapes.ChatChunkChoice(0, new OpenAiShapes.Delta(role ? "assistant" : null, text), lp, finish)
+                : new OpenAiShapes.TextChoice(0, text == null ? "" : text, lp, finish);
         return new OpenAiShapes.Chunk(job.id, object(), created, modelId, List.of(choice), usage, steer4j);
     }
 

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -64,8 +65,10 @@ public final class Steer4jServer implements AutoCloseable {
                 throw new IllegalArgumentException(options.guardFile() + ": " + e.getMessage(), e);
             }
         }
-        VectorLibrary library = new VectorLibrary(options.vectorsDir(), model);
+        // The default library is per model (vectors fit one model's width and layers); an explicit --vectors is used as is.
+        VectorLibrary library = new VectorLibrary(libraryDir(options, ServedModel.idOf(model)), model);
         this.served = new ServedModel(model, ServedModel.idOf(model), template, options, library, guard, System.currentTimeMillis() / 1000);
+        checkDefaults(served);
         this.scheduler = new Scheduler(new ForwardPass(model), options.maxBatch(), options.queueCapacity(), ServerMetrics::new);
         ApiKeyAuth auth = new ApiKeyAuth(options.apiKey());
         InfoRoutes info = new InfoRoutes(served, scheduler);
@@ -76,12 +79,36 @@ public final class Steer4jServer implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
+            cfg.http.prefer405over404 = true; // a wrong method on a known route is 405, as docs/serve.md says
             cfg.http.maxRequestSize = Math.max(options.maxBodyBytes(), options.maxUploadBytes());
             cfg.jetty.host = options.host();
             cfg.jetty.port = options.port();
             cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} -> {} ({} ms)", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
-            Routes.install(cfg.routes, auth, info, completions, vectors);
+            Routes.install(cfg.routes, auth, info, completions, vectors, new LlamaServerRoutes(served));
         });
+    }
+
+    /** The library directory: {@code --vectors} as given, or the default root's sub-directory for this model id. */
+    static Path libraryDir(ServeOptions options, String modelId) {
+        return options.vectorsDir().equals(ServeOptions.defaultVectorsDir()) ? options.vectorsDir().resolve(modelId) : options.vectorsDir();
+    }
+
+    /** Fails at start, naming the option, when {@code --steer} or an {@code --alias} does not resolve against the library. */
+    private static void checkDefaults(ServedModel served) {
+        SteeringDefaults d = new SteeringDefaults(served.modelId(), served.options().steer(), served.options().aliases());
+        RequestSteering rs = new RequestSteering(served);
+        Map<String, com.fasterxml.jackson.databind.node.ArrayNode> all = new java.util.LinkedHashMap<>();
+        if (!d.base().isEmpty()) all.put("--steer " + String.join(" --steer ", served.options().steer()), d.base());
+        for (var e : d.aliases().entrySet()) all.put("--alias " + e.getKey() + "=" + served.options().aliases().get(e.getKey()), e.getValue());
+        for (var e : all.entrySet()) {
+            var body = Json.MAPPER.createObjectNode().put("prompt", "x");
+            body.set("steering", e.getValue());
+            try {
+                rs.build(ServeRequest.parse(body, false), new java.util.LinkedHashMap<>());
+            } catch (ApiException x) {
+                throw new IllegalArgumentException(e.getKey() + ": " + x.getMessage(), x);
+            }
+        }
     }
 
     /** Loads the model (closed again when the server closes) and starts serving. */

@@ -32,7 +32,12 @@ public final class VectorLibrary {
     private static final String TMP_PREFIX = ".tmp-";
 
     /** One stored vector as listed. */
-    public record Entry(String name, List<Integer> layers, int dim, String method, long bytes) {}
+    /** {@code problem}: why the vector cannot be used with the served model (wrong width, layers, unreadable), else null. */
+    public record Entry(String name, List<Integer> layers, int dim, String method, long bytes, String problem) {
+        public Entry(String name, List<Integer> layers, int dim, String method, long bytes) {
+            this(name, layers, dim, method, bytes, null);
+        }
+    }
 
     private final Path dir;
     private final Model model;
@@ -79,8 +84,18 @@ public final class VectorLibrary {
                 try {
                     SteeringVector v = load(name);
                     out.add(entry(name, v));
-                } catch (RuntimeException e) {
-                    // An unreadable file someone copied in by hand: skip it from the list, its use gives the error.
+                } catch (ApiException e) {
+                    // A file copied in by hand that does not fit this model, or does not read: listed with the reason.
+                    SteeringVector raw = null;
+                    try {
+                        raw = ControlVectorFile.read(p);
+                    } catch (RuntimeException ignored) {
+                        // unreadable: no layers or width to show
+                    }
+                    long bytes = -1;
+                    try { bytes = Files.size(p); } catch (IOException ignored) { /* size unknown */ }
+                    out.add(new Entry(name, raw == null ? List.of() : List.copyOf(raw.layers().keySet()), raw == null ? -1 : raw.dim(),
+                            raw == null ? null : raw.metadata().method(), bytes, e.getMessage()));
                 }
             }
         } catch (IOException e) {
@@ -119,7 +134,12 @@ public final class VectorLibrary {
     private SteeringVector load(String name) {
         SteeringVector v = cache.get(name);
         if (v != null) return v;
-        v = ControlVectorFile.readFor(file(name), model);
+        try {
+            v = ControlVectorFile.readFor(file(name), model);
+        } catch (VectorFileException e) {
+            throw new ApiException(422, "library vector \"" + name + "\" cannot be used with this model: "
+                    + e.getMessage().replace(file(name).toString(), name + EXT), "invalid_request_error", "vector", "vector_incompatible");
+        }
         cache.put(name, v);
         return v;
     }

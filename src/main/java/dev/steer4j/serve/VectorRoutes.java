@@ -30,7 +30,7 @@ final class VectorRoutes {
     }
 
     private static OpenAiShapes.VectorEntry entry(VectorLibrary.Entry e) {
-        return new OpenAiShapes.VectorEntry(e.name(), "vector", e.layers(), e.dim(), e.method(), e.bytes());
+        return new OpenAiShapes.VectorEntry(e.name(), "vector", e.layers(), e.dim(), e.method(), e.bytes(), e.problem());
     }
 
     /** One vector with its per-layer norms; 404 naming the vector when the library has none of that name. */
@@ -40,6 +40,7 @@ final class VectorRoutes {
         try {
             v = served.library().get(name);
         } catch (ApiException e) {
+            if (e.status() != 404) throw e;
             throw ApiException.notFound("name", "vector_not_found", e.getMessage());
         }
         Map<String, Double> norms = new LinkedHashMap<>();

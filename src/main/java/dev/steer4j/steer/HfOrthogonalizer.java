@@ -61,7 +61,7 @@ public final class HfOrthogonalizer {
                 json.writerWithDefaultPrettyPrinter().writeValue(outDir.resolve("config.json").toFile(), config);
                 for (String f : COPIED)
                     if (Files.isRegularFile(inDir.resolve(f))) Files.copy(inDir.resolve(f), outDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-                return new Orthogonalizer.Result(outDir, r.modified(), r.untiedOutput());
+                return new Orthogonalizer.Result(outDir, r.modified(), r.untiedOutput(), r.exact(), r.note());
             } finally {
                 Files.deleteIfExists(tmp);
             }

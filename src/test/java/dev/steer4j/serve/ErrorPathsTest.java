@@ -73,7 +73,7 @@ class ErrorPathsTest {
     void badParameters() {
         error(completion("{}"), 400, "prompt", "missing_parameter", "'prompt' is required");
         error(completion("{\"prompt\": 7}"), 400, "prompt", "invalid_type", "'prompt' must be a string");
-        error(completion("{\"prompt\": [\"a\", \"b\"]}"), 400, "prompt", "unsupported_parameter", "batches of 2 prompts");
+        error(completion("{\"prompt\": [\"a\", 5]}"), 400, "prompt", "invalid_type", "'prompt[1]' must be a string or a non-empty array of token ids, got 5");
         error(completion("{\"prompt\": [1, 99999]}"), 400, "prompt", "invalid_value", "'prompt[1]' = 99999 is not a token id");
         error(completion("{\"prompt\": \"x\", \"max_tokens\": \"ten\"}"), 400, "max_tokens", "invalid_type", "'max_tokens' must be an integer, got \"ten\"");
         error(completion("{\"prompt\": \"x\", \"max_tokens\": -1}"), 400, "max_tokens", "invalid_value", "must be in 0-");
@@ -85,8 +85,16 @@ class ErrorPathsTest {
         error(completion("{\"prompt\": \"x\", \"stop\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}"), 400, "stop", "invalid_value", "at most 4");
         error(completion("{\"prompt\": \"x\", \"stop\": [1]}"), 400, "stop", "invalid_type", "'stop[0]' must be a string");
         error(completion("{\"prompt\": \"x\", \"stream\": \"yes\"}"), 400, "stream", "invalid_type", "'stream' must be true or false");
-        error(completion("{\"prompt\": \"x\", \"n\": 2}"), 400, "n", "unsupported_parameter", "'n' = 2 is not supported");
-        error(completion("{\"prompt\": \"x\", \"logit_bias\": {\"5\": 1}}"), 400, "logit_bias", "unsupported_parameter", "not supported");
+        error(completion("{\"prompt\": \"x\", \"n\": 17}"), 400, "n", "invalid_value", "'n' must be in 1-16, got 17");
+        error(completion("{\"prompt\": [\"a\", \"b\", \"c\"], \"n\": 6}"), 400, "prompt", "invalid_value", "is 18 choices, over the limit of 16");
+        error(completion("{\"prompt\": \"x\", \"n\": 2, \"stream\": true}"), 400, "n", "unsupported_parameter", "send 'n' > 1 or several prompts without 'stream'");
+        error(completion("{\"prompt\": \"x\", \"logit_bias\": {\"x\": 1}}"), 400, "logit_bias", "invalid_value", "'logit_bias' keys must be token ids, got \"x\"");
+        error(completion("{\"prompt\": \"x\", \"logit_bias\": {\"5\": 101}}"), 400, "logit_bias", "invalid_value", "'logit_bias.5' must be a number in [-100, 100], got 101");
+        error(completion("{\"prompt\": \"x\", \"logit_bias\": {\"99999\": 1}}"), 400, "logit_bias", "invalid_value", "'logit_bias' token id 99999 is not in the vocabulary (ids 0-511)");
+        error(completion("{\"prompt\": \"x\", \"logprobs\": 6}"), 400, "logprobs", "invalid_value", "'logprobs' must be in 0-5, got 6");
+        error(completion("{\"prompt\": \"x\", \"presence_penalty\": 3}"), 400, "presence_penalty", "invalid_value", "'presence_penalty' must be in [-2, 2], got 3");
+        error(post(server, "/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_logprobs\": 2}"), 400,
+                "top_logprobs", "invalid_value", "'top_logprobs' needs 'logprobs': true");
         error(completion("{\"prompt\": \"x\", \"stream_options\": 3}"), 400, "stream_options", "invalid_type", "must be an object");
     }
 
@@ -153,8 +161,8 @@ class ErrorPathsTest {
         error(delete(server, "/v1/vectors/nope"), 404, "name", "vector_not_found", "no vector named");
         error(get(server, "/v1/vectors/..%2F..%2Fsecret"), 400, "name", "invalid_vector_name", "must be a vector name");
         Response r = send(HttpRequest.newBuilder(URI.create(server.url() + "v1/completions")).GET().build());
-        assertTrue(r.status() == 404 || r.status() == 405, r.status() + " " + r.body());
-        assertNotNull(r.json().get("error"), r.body());
+        error(r, 405, null, "method_not_allowed", "method GET is not allowed on /v1/completions");
+        error(send(HttpRequest.newBuilder(URI.create(server.url() + "v1/models")).DELETE().build()), 405, null, "method_not_allowed", "method DELETE is not allowed on /v1/models");
     }
 
     @Test

@@ -74,7 +74,7 @@ class SteeringCliTest {
     @Test
     void compareShowsUnsteeredAndSteeredContinuations() throws Exception {
         CliRunner.Result r = CliRunner.run("compare", "--prompt", "Once upon a time", "--vector", cvec(1),
-                "--coefficients", "2.5", "--layers", "2-3", "--max-tokens", "40", "--json");
+                "--coefficients", "2.5", "--layers", "2-3", "--max-tokens", "40", "--temp", "0", "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode runs = JSON.readTree(r.out()).get("runs");
         assertEquals(2, runs.size());
@@ -84,7 +84,7 @@ class SteeringCliTest {
         assertEquals(CASES.get(1).get("greedy_text").asText(), runs.get(1).get("text").asText());
 
         CliRunner.Result t = CliRunner.run("compare", "--prompt", "Once upon a time", "--vector", cvec(1),
-                "--coefficients", "-1,1", "--max-tokens", "12", "--width", "90");
+                "--coefficients", "-1,1", "--max-tokens", "12", "--temp", "0", "--width", "90");
         assertEquals(0, t.exitCode(), t.err());
         String[] lines = t.out().split("\n");
         assertEquals("prompt: Once upon a time", lines[0]);
