@@ -32,6 +32,7 @@ public final class Model implements AutoCloseable {
         this.outputNorm = outputNorm;
         this.output = output;
         this.tokenizer = Tokenizer.fromGGUF(file);
+        ModelChecks.vocabulary(file, tokenizer.vocabSize(), (int) tokenEmbedding.rows());
     }
 
     /** Maps the GGUF file and checks every tensor's presence, type and shape. */
@@ -95,7 +96,7 @@ public final class Model implements AutoCloseable {
         GGUFTensorInfo t = f.requireTensor(name);
         if (t.elementCount() != n)
             throw new ModelException(f.path() + ": tensor '" + name + "' has shape " + t.shapeString() + ", expected [" + n + "]");
-        return vector(f, t);
+        return ModelChecks.finiteValues(f, name, vector(f, t));
     }
 
     private static float[] optionalBias(GGUFFile f, String name, int n) {
