@@ -48,6 +48,13 @@ public final class ControlVectorFile {
             throw new VectorFileException(path, "vector file " + path + " is not a valid GGUF file: " + e.getMessage(), e);
         }
         try (f) {
+            return fromGGUF(f, path);
+        }
+    }
+
+    /** The control vector held by an open GGUF file; {@code path} names it in errors and in {@code extra.source}. */
+    public static SteeringVector fromGGUF(GGUFFile f, Path path) {
+        {
             String arch = f.getString("general.architecture", null);
             if (arch != null && !arch.equals(ARCH))
                 throw new VectorFileException(path, "vector file " + path + ": general.architecture is " + dev.steer4j.format.SafeText.quoted(arch) + ", expected '" + ARCH + "' (is this a model rather than a control vector?)");
