@@ -57,10 +57,14 @@ public final class ModelChecks {
         return v;
     }
 
-    /** The tokenizer must have one token per embedding row, as llama.cpp requires. */
-    static void vocabulary(GGUFFile f, int tokenizerVocab, int embeddingRows) {
-        if (tokenizerVocab != embeddingRows)
-            throw new ModelException(f.path() + ": the tokenizer has " + tokenizerVocab + " tokens (tokenizer.ggml.tokens) but "
-                    + "token_embd.weight has " + embeddingRows + " rows; they must match");
+    /**
+     * A GGUF tokenizer must have one token per embedding row, as llama.cpp requires ({@code exact}); a tokenizer
+     * given separately (Hugging Face layout, where embeddings are often padded) must at least fit the rows.
+     */
+    static void vocabulary(GGUFFile f, int tokenizerVocab, int embeddingRows, boolean exact) {
+        if (exact ? tokenizerVocab != embeddingRows : tokenizerVocab > embeddingRows)
+            throw new ModelException((f == null || f.path() == null ? "model" : f.path().toString()) + ": the tokenizer has "
+                    + tokenizerVocab + " tokens" + (exact ? " (tokenizer.ggml.tokens)" : "") + " but token_embd.weight has "
+                    + embeddingRows + " rows; " + (exact ? "they must match" : "every token needs a row"));
     }
 }

@@ -24,6 +24,17 @@ public final class Activations {
         this.firstPosition = firstPosition;
     }
 
+    /**
+     * A view of {@code rows × width} floats that belongs to no token sequence, for runtimes without one (the CNN
+     * runtime hands its hooks one observation's feature map as a single row). {@link #point()} and
+     * {@link #sequence()} are null there; positions count from 0.
+     */
+    public static Activations detached(float[] data, int base, int rows, int width) {
+        Activations a = new Activations();
+        a.set(null, null, data, base, rows, width, 0);
+        return a;
+    }
+
     public HookPoint point() { return point; }
     public SequenceState sequence() { return sequence; }
     public float[] data() { return data; }

@@ -46,10 +46,14 @@ public final class GGUFFile implements AutoCloseable {
     private final Map<String, GGUFTensorInfo> tensors;
     private final int alignment;
     private final long dataOffset;
+    /** Released on close after the arena (the sources of an in-memory view), or null. */
+    private final AutoCloseable onClose;
     private final List<String> warnings;
 
     private GGUFFile(Path path, Arena arena, MemorySegment segment, int version, Map<String, GGUFValue> metadata,
-                     Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset, List<String> warnings) {
+                     Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset, List<String> warnings,
+                     AutoCloseable onClose) {
+        this.onClose = onClose;
         this.warnings = List.copyOf(warnings);
         this.path = path;
         this.arena = arena;
@@ -81,6 +85,18 @@ public final class GGUFFile implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * A GGUF view assembled in memory rather than parsed from a file: the metadata and tensors a GGUF file of the same
+     * model would hold, with tensor data pointing wherever the caller mapped or copied them (for example into a
+     * safetensors mapping). {@link #close()} closes {@code arena} (which may own copied tensor data), then
+     * {@code onClose} (which may unmap the sources). {@link #fileSize()} is 0 and {@link #dataOffset()} -1.
+     */
+    public static GGUFFile ofMemory(Path path, Map<String, GGUFValue> metadata, Map<String, GGUFTensorInfo> tensors,
+                                    Arena arena, AutoCloseable onClose) {
+        return new GGUFFile(path, arena, MemorySegment.NULL, 3, new LinkedHashMap<>(metadata), new LinkedHashMap<>(tensors),
+                DEFAULT_ALIGNMENT, -1, List.of(), onClose);
     }
 
     /**
@@ -208,7 +224,16 @@ public final class GGUFFile implements AutoCloseable {
     /** Unmaps the file; tensors of this file must not be used afterwards. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) arena.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+            if (onClose != null) {
+                try {
+                    onClose.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(path + ": cannot close: " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /** Bounds-checked sequential reader over the mapped header. */
@@ -334,7 +359,7 @@ public final class GGUFFile implements AutoCloseable {
                     warnings.add(path + ": " + (size - end) + " bytes after the last tensor's data (general.alignment = " + alignment
                             + " may be wrong, or the file holds more than its header says)");
             }
-            return new GGUFFile(path, arena, seg, version, meta, tensors, alignment, dataOffset, warnings);
+            return new GGUFFile(path, arena, seg, version, meta, tensors, alignment, dataOffset, warnings, null);
         }
 
         private static long product(long[] dims) {
