@@ -242,7 +242,7 @@ public final class Sweep {
 
     private static String window(String s, int start) {
         int end = Math.min(s.length(), start + 48);
-        return (start > 0 ? "..." : "") + dev.steer4j.format.SafeText.of(s.substring(Math.min(start, s.length()), end)) + (end < s.length() ? "..." : "");
+        return (start > 0 ? "..." : "") + dev.steer4j.util.SafeText.of(s.substring(Math.min(start, s.length()), end)) + (end < s.length() ? "..." : "");
     }
 
     static void writeAtomically(Path f, JsonNode n) {

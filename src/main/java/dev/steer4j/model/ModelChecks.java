@@ -1,6 +1,6 @@
 package dev.steer4j.model;
 
-import dev.steer4j.format.SafeText;
+import dev.steer4j.util.SafeText;
 import dev.steer4j.format.gguf.GGUFFile;
 
 import java.util.regex.Matcher;

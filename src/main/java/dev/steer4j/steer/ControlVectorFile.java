@@ -57,14 +57,14 @@ public final class ControlVectorFile {
         {
             String arch = f.getString("general.architecture", null);
             if (arch != null && !arch.equals(ARCH))
-                throw new VectorFileException(path, "vector file " + path + ": general.architecture is " + dev.steer4j.format.SafeText.quoted(arch) + ", expected '" + ARCH + "' (is this a model rather than a control vector?)");
+                throw new VectorFileException(path, "vector file " + path + ": general.architecture is " + dev.steer4j.util.SafeText.quoted(arch) + ", expected '" + ARCH + "' (is this a model rather than a control vector?)");
             TreeMap<Integer, float[]> dirs = new TreeMap<>();
             Map<Integer, String> names = new java.util.HashMap<>();
             int dim = -1;
             for (GGUFTensorInfo t : f.tensors().values()) {
                 Matcher m = DIRECTION.matcher(t.name());
                 if (!m.matches())
-                    throw new VectorFileException(path, "vector file " + path + ": tensor " + dev.steer4j.format.SafeText.quoted(t.name()) + " is not named direction.N");
+                    throw new VectorFileException(path, "vector file " + path + ": tensor " + dev.steer4j.util.SafeText.quoted(t.name()) + " is not named direction.N");
                 int layer = Integer.parseInt(m.group(1));
                 if (layer == 0)
                     throw new VectorFileException(path, "vector file " + path + ": tensor direction.0 is not allowed (llama.cpp control vectors start at layer 1 and llama.cpp refuses files with direction.0)");

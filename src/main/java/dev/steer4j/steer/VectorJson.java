@@ -122,7 +122,7 @@ public final class VectorJson {
         if (root == null || !root.isObject()) throw new VectorFileException(source, where + ": expected a JSON object");
         JsonNode fmt = root.get("format");
         if (fmt != null && !FORMAT.equals(fmt.asText()))
-            throw new VectorFileException(source, where + ": format is " + dev.steer4j.format.SafeText.quoted(fmt.asText()) + ", expected '" + FORMAT + "'");
+            throw new VectorFileException(source, where + ": format is " + dev.steer4j.util.SafeText.quoted(fmt.asText()) + ", expected '" + FORMAT + "'");
         JsonNode dirs = root.get("directions");
         if (dirs == null || !dirs.isObject() || dirs.isEmpty())
             throw new VectorFileException(source, where + ": field 'directions' must be a non-empty object of layer -> array of numbers");
@@ -134,7 +134,7 @@ public final class VectorJson {
             try {
                 layer = Integer.parseInt(e.getKey());
             } catch (NumberFormatException ex) {
-                throw new VectorFileException(source, where + ": directions key " + dev.steer4j.format.SafeText.quoted(e.getKey()) + " is not a layer number");
+                throw new VectorFileException(source, where + ": directions key " + dev.steer4j.util.SafeText.quoted(e.getKey()) + " is not a layer number");
             }
             if (layer < 0) throw new VectorFileException(source, where + ": directions key '" + e.getKey() + "' is negative");
             if (!e.getKey().equals(Integer.toString(layer)))

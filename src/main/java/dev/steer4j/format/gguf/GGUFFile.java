@@ -1,6 +1,6 @@
 package dev.steer4j.format.gguf;
 
-import dev.steer4j.format.SafeText;
+import dev.steer4j.util.SafeText;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
