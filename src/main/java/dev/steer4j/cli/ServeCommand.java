@@ -70,6 +70,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-client-steering", description = "Refuse (403) requests that carry steering, ablate or condition, and writes to the vector library: only the guard changes the model")
     boolean noClientSteering;
 
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "Let pages from this origin (e.g. http://localhost:3000, or *) call the API, writes included; repeatable. Default: only the server's own pages")
+    java.util.List<String> corsOrigins = new java.util.ArrayList<>();
+
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = "Also answer to this Host name (besides localhost and the bound address; * for any); repeatable. Guards against DNS rebinding")
+    java.util.List<String> allowedHosts = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
         String key = apiKey != null ? apiKey : System.getenv("STEER4J_API_KEY");
@@ -85,8 +91,16 @@ public final class ServeCommand implements Callable<Integer> {
             aliases.put(a.substring(0, eq).trim(), a.substring(eq + 1).trim());
         }
         o = o.withDefaultMaxTokens(nPredict).withSteer(steer).withAliases(aliases);
-        Steer4jServer server = Steer4jServer.start(model.path(), o);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "steer4j-shutdown"));
+        Steer4jServer server = Steer4jServer.start(model.path(), o, new dev.steer4j.serve.BrowserPolicy(corsOrigins, allowedHosts));
+        // SIGTERM/SIGINT: refuse new requests, let in-flight ones finish (bounded by the drain timeout), exit 0
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("steer4j: stopping: draining in-flight requests (at most " + Steer4jServer.DRAIN_TIMEOUT.toSeconds() + " s)");
+            server.close();
+            System.err.println("steer4j: stopped");
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
+        }, "steer4j-shutdown"));
         System.out.println("steer4j serving " + server.modelId() + " at " + server.url() + " (playground: " + server.url()
                 + ", API: " + server.url() + "v1)");
         System.out.flush();

@@ -217,7 +217,7 @@ public final class Sweep {
             JsonNode a = old.path("settings"), b = now.path("settings");
             for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
-                if (!a.path(k).toString().equals(b.path(k).toString())) differs.add(k + " (" + text(a.path(k)) + " -> " + text(b.path(k)) + ")");
+                if (!a.path(k).toString().equals(b.path(k).toString())) differs.add(k + " (" + change(text(a.path(k)), text(b.path(k))) + ")");
             }
             if (!differs.isEmpty())
                 throw new IllegalArgumentException(out + " holds a sweep with other settings: " + String.join(", ", differs)
@@ -227,8 +227,21 @@ public final class Sweep {
     }
 
     private static String text(JsonNode n) {
-        String s = n.isMissingNode() ? "none" : n.isTextual() ? n.asText() : n.toString();
-        return s.length() > 24 ? s.substring(0, 21) + "..." : s;
+        return n.isMissingNode() ? "none" : n.isTextual() ? n.asText() : n.toString();
+    }
+
+    /** {@code "old -> new"}, long values cut to a window around where they first differ so the difference shows. */
+    static String change(String was, String now) {
+        int p = 0;
+        while (p < was.length() && p < now.length() && was.charAt(p) == now.charAt(p)) p++;
+        int start = Math.max(0, Math.min(p - 16, Math.min(was.length(), now.length()) - 8));
+        start = Math.max(0, start);
+        return window(was, start) + " -> " + window(now, start);
+    }
+
+    private static String window(String s, int start) {
+        int end = Math.min(s.length(), start + 48);
+        return (start > 0 ? "..." : "") + dev.steer4j.util.SafeText.of(s.substring(Math.min(start, s.length()), end)) + (end < s.length() ? "..." : "");
     }
 
     static void writeAtomically(Path f, JsonNode n) {

@@ -36,6 +36,7 @@ public final class Model implements AutoCloseable {
         this.outputNormBias = outputNormBias;
         this.output = output;
         this.tokenizer = tokenizer != null ? tokenizer : Tokenizer.fromGGUF(file);
+        ModelChecks.vocabulary(file, this.tokenizer.vocabSize(), (int) tokenEmbedding.rows(), tokenizer == null);
     }
 
     /**
@@ -170,7 +171,7 @@ public final class Model implements AutoCloseable {
         GGUFTensorInfo t = f.requireTensor(name);
         if (t.elementCount() != n)
             throw new ModelException(f.path() + ": tensor '" + name + "' has shape " + t.shapeString() + ", expected [" + n + "]");
-        return vector(f, t);
+        return ModelChecks.finiteValues(f, name, vector(f, t));
     }
 
     private static float[] optionalBias(GGUFFile f, String name, int n) {

@@ -67,8 +67,10 @@ public record ModelConfig(
         Family fam = arch.family;
         String p = archName + ".";
         int layers = positive(f, p + "block_count");
+        ModelChecks.blockCount(f, p + "block_count", layers);
         int dim = positive(f, p + "embedding_length");
         int heads = positive(f, p + "attention.head_count");
+        if (heads > dim) throw new ModelException(f.path() + ": metadata '" + p + "attention.head_count' = " + heads + " exceeds embedding_length = " + dim);
         int kvHeads = f.getInt(p + "attention.head_count_kv", heads);
         if (kvHeads <= 0 || heads % kvHeads != 0)
             throw new ModelException(f.path() + ": " + p + "attention.head_count_kv = " + kvHeads + " must divide head_count = " + heads);
@@ -83,21 +85,23 @@ public record ModelConfig(
                 throw new ModelException(f.path() + ": " + p + "rope.dimension_count = " + nRot + " but the head dimension is " + headDim + " (partial rotary embeddings are not supported)");
         }
         int ffn = positive(f, p + "feed_forward_length");
-        int ctx = f.getInt(p + "context_length", 2048);
-        float theta = f.getFloat(p + "rope.freq_base", 10000f);
-        float eps = fam.norm() == Family.Norm.LAYER
-                ? f.getFloat(p + "attention.layer_norm_epsilon", 1e-5f)
-                : f.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f);
+        if ((long) heads * headDim > ModelChecks.MAX_DIMENSION)
+            throw new ModelException(f.path() + ": head_count " + heads + " × head dimension " + headDim + " is too large");
+        int ctx = ModelChecks.dimension(f, p + "context_length", f.getLong(p + "context_length", 2048));
+        float theta = ModelChecks.finite(f, p + "rope.freq_base", f.getFloat(p + "rope.freq_base", 10000f), false);
+        String epsKey = fam.norm() == Family.Norm.LAYER ? p + "attention.layer_norm_epsilon" : p + "attention.layer_norm_rms_epsilon";
+        float eps = ModelChecks.finite(f, epsKey, f.getFloat(epsKey, 1e-5f), true);
         float freqScale = 1f;
         String scalingType = f.getString(p + "rope.scaling.type", "none");
         if ("linear".equals(scalingType)) {
-            float factor = f.getFloat(p + "rope.scaling.factor", 1f);
+            float factor = ModelChecks.finite(f, p + "rope.scaling.factor", f.getFloat(p + "rope.scaling.factor", 1f), false);
             if (factor > 0) freqScale = 1f / factor;
         }
         for (float[] ff : new float[][]{ropeFreqFactors, ropeFreqFactorsLong})
             if (ff != null && ff.length != headDim / 2)
                 throw new ModelException(f.path() + ": the RoPE frequency factors have " + ff.length + " values, expected head_dim/2 = " + headDim / 2);
         int vocab = f.getInt(p + "vocab_size", vocabFromTensor);
+        if (ropeFreqFactors != null) ModelChecks.finiteValues(f, "rope_freqs.weight", ropeFreqFactors);
         String name = f.getString("general.name", f.path() == null ? archName : f.path().getFileName().toString());
 
         float attnCap = fam.softCaps() ? f.getFloat(p + "attn_logit_softcapping", 0f) : 0f;
@@ -116,8 +120,6 @@ public record ModelConfig(
     }
 
     private static int positive(GGUFFile f, String key) {
-        int v = f.requireInt(key);
-        if (v <= 0) throw new ModelException(f.path() + ": metadata '" + key + "' = " + v + " must be positive");
-        return v;
+        return ModelChecks.dimension(f, key, f.requireLong(key));
     }
 }

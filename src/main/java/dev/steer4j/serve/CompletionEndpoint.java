@@ -42,7 +42,7 @@ final class CompletionEndpoint {
             for (GenerationJob job : jobs) {
                 if (!scheduler.submit(job)) {
                     for (GenerationJob j : jobs) j.cancel("rejected");
-                    if (!scheduler.running()) throw Scheduler.shuttingDown();
+                    if (!scheduler.running() || scheduler.draining()) throw Scheduler.shuttingDown();
                     throw new ApiException(429, "the server is busy: " + served.options().maxBatch() + " requests are generating and "
                             + served.options().queueCapacity() + " are waiting (the queue limit); retry later", "rate_limit_error", null, "queue_full", 1);
                 }

@@ -21,6 +21,9 @@ final class RequestBody {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
             throw ApiException.invalid(null, "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage() + where);
+        } catch (java.io.CharConversionException e) {
+            // Jackson guesses UTF-16/32 from the first bytes and fails on them (found by RequestParserFuzzTest)
+            throw ApiException.invalid(null, "invalid_json", "the request body is not valid JSON text: " + e.getMessage());
         }
     }
 

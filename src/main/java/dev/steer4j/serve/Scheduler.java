@@ -32,6 +32,7 @@ final class Scheduler implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Thread thread;
     private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean draining;
     private volatile boolean running = true;
 
     Scheduler(ForwardPass forward, int maxBatch, int queueCapacity, ServerMetricsFactory metrics) {
@@ -63,7 +64,7 @@ final class Scheduler implements AutoCloseable {
      * free batch slots.
      */
     synchronized boolean submit(GenerationJob job) {
-        if (!running) return false;
+        if (!running || draining) return false;
         int free = Math.max(0, maxBatch - active.get());
         if (queue.size() >= queueCapacity + free) return false;
         return queue.offer(job);
@@ -255,6 +256,30 @@ final class Scheduler implements AutoCloseable {
         metrics.cancelled.labelValues(reason).inc();
         LOG.info("request {}: cancelled ({}) after {} generated tokens", j.id, reason, j.generated);
         fail(j, new ApiException(499, "the request was cancelled (" + reason + ")", "cancelled", null, "cancelled"));
+    }
+
+    /** True once {@link #drain} was called: new jobs are refused (503), queued and active ones run to the end. */
+    boolean draining() { return draining; }
+
+    /**
+     * Refuses new jobs and waits up to {@code timeout} for the queued and active ones to finish.
+     *
+     * @return true when none is left
+     */
+    boolean drain(java.time.Duration timeout) {
+        synchronized (this) {
+            draining = true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while ((!queue.isEmpty() || active.get() > 0) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return queue.isEmpty() && active.get() == 0;
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +47,15 @@ public final class Steer4jServer implements AutoCloseable {
     private final Object stopLock = new Object();
     private volatile boolean stopped;
 
+    /** How long {@link #close()} waits for in-flight requests to finish (SIGTERM drains this long at most). */
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    private final java.util.concurrent.atomic.AtomicReference<org.eclipse.jetty.server.handler.GracefulHandler> graceful = new java.util.concurrent.atomic.AtomicReference<>();
+
     private Steer4jServer(Model model, boolean ownsModel, ServeOptions options) {
+        this(model, ownsModel, options, BrowserPolicy.defaults());
+    }
+
+    private Steer4jServer(Model model, boolean ownsModel, ServeOptions options, BrowserPolicy policy) {
         this.ownsModel = ownsModel;
         String override = null;
         if (options.chatTemplate() != null) {
@@ -84,6 +93,14 @@ public final class Steer4jServer implements AutoCloseable {
             cfg.jetty.host = options.host();
             cfg.jetty.port = options.port();
             cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} -> {} ({} ms)", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
+            cfg.jetty.modifyServer(server -> {
+                // in-flight requests finish on stop (up to the drain timeout); new ones get 503 meanwhile
+                org.eclipse.jetty.server.handler.GracefulHandler g = new org.eclipse.jetty.server.handler.GracefulHandler();
+                server.insertHandler(g);
+                server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
+                graceful.set(g);
+            });
+            cfg.routes.before(ctx -> policy.check(ctx, options.host()));
             Routes.install(cfg.routes, auth, info, completions, vectors, new LlamaServerRoutes(served));
         });
     }
@@ -122,13 +139,33 @@ public final class Steer4jServer implements AutoCloseable {
         }
     }
 
+    /** As {@link #start(Path, ServeOptions)}, with what web pages may do ({@code --cors-origin}, {@code --allowed-host}). */
+    public static Steer4jServer start(Path modelPath, ServeOptions options, BrowserPolicy policy) {
+        Model m = Model.load(modelPath);
+        try {
+            return start(m, true, options, policy);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
     /** Serves an already loaded model; the caller keeps ownership of it. */
     public static Steer4jServer start(Model model, ServeOptions options) {
-        return start(model, false, options);
+        return start(model, false, options, BrowserPolicy.defaults());
+    }
+
+    /** Serves an already loaded model under a browser policy; the caller keeps ownership of the model. */
+    public static Steer4jServer start(Model model, ServeOptions options, BrowserPolicy policy) {
+        return start(model, false, options, policy);
     }
 
     private static Steer4jServer start(Model model, boolean owns, ServeOptions options) {
-        Steer4jServer s = new Steer4jServer(model, owns, options);
+        return start(model, owns, options, BrowserPolicy.defaults());
+    }
+
+    private static Steer4jServer start(Model model, boolean owns, ServeOptions options, BrowserPolicy policy) {
+        Steer4jServer s = new Steer4jServer(model, owns, options, policy);
         s.scheduler.start();
         try {
             s.app.start();
@@ -178,8 +215,16 @@ public final class Steer4jServer implements AutoCloseable {
             stopped = true;
             stopLock.notifyAll();
         }
+        boolean drained = scheduler.drain(DRAIN_TIMEOUT);
+        if (!drained) LOG.warn("shutting down with generation still running after {} s", DRAIN_TIMEOUT.toSeconds());
+        app.stop(); // Jetty's graceful stop lets the handlers finish writing their responses
         scheduler.close();
-        app.stop();
         if (ownsModel) served.model().close();
+    }
+
+    /** HTTP requests being handled now (for the soak harness and tests; 0 when idle). */
+    public int inFlight() {
+        org.eclipse.jetty.server.handler.GracefulHandler g = graceful.get();
+        return g == null ? 0 : (int) g.getCurrentRequestCount();
     }
 }

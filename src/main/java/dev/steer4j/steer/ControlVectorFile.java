@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
 public final class ControlVectorFile {
     public static final String ARCH = "controlvector";
     public static final String VERSION = "0.1.0";
+    /** Largest vector width accepted (2^24 values). */
+    static final int MAX_DIM = 1 << 24;
     private static final Pattern DIRECTION = Pattern.compile("direction\\.(\\d{1,9})");
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -46,15 +48,23 @@ public final class ControlVectorFile {
             throw new VectorFileException(path, "vector file " + path + " is not a valid GGUF file: " + e.getMessage(), e);
         }
         try (f) {
+            return fromGGUF(f, path);
+        }
+    }
+
+    /** The control vector held by an open GGUF file; {@code path} names it in errors and in {@code extra.source}. */
+    public static SteeringVector fromGGUF(GGUFFile f, Path path) {
+        {
             String arch = f.getString("general.architecture", null);
             if (arch != null && !arch.equals(ARCH))
-                throw new VectorFileException(path, "vector file " + path + ": general.architecture is '" + arch + "', expected '" + ARCH + "' (is this a model rather than a control vector?)");
+                throw new VectorFileException(path, "vector file " + path + ": general.architecture is " + dev.steer4j.util.SafeText.quoted(arch) + ", expected '" + ARCH + "' (is this a model rather than a control vector?)");
             TreeMap<Integer, float[]> dirs = new TreeMap<>();
+            Map<Integer, String> names = new java.util.HashMap<>();
             int dim = -1;
             for (GGUFTensorInfo t : f.tensors().values()) {
                 Matcher m = DIRECTION.matcher(t.name());
                 if (!m.matches())
-                    throw new VectorFileException(path, "vector file " + path + ": tensor '" + t.name() + "' is not named direction.N");
+                    throw new VectorFileException(path, "vector file " + path + ": tensor " + dev.steer4j.util.SafeText.quoted(t.name()) + " is not named direction.N");
                 int layer = Integer.parseInt(m.group(1));
                 if (layer == 0)
                     throw new VectorFileException(path, "vector file " + path + ": tensor direction.0 is not allowed (llama.cpp control vectors start at layer 1 and llama.cpp refuses files with direction.0)");
@@ -62,6 +72,8 @@ public final class ControlVectorFile {
                     throw new VectorFileException(path, "vector file " + path + ": tensor " + t.name() + " has type " + t.type() + ", expected F32");
                 if (t.dims().length != 1)
                     throw new VectorFileException(path, "vector file " + path + ": tensor " + t.name() + " has shape " + t.shapeString() + ", expected 1-D");
+                if (t.dims()[0] > MAX_DIM)
+                    throw new VectorFileException(path, "vector file " + path + ": tensor " + t.name() + " has " + t.dims()[0] + " values (at most " + MAX_DIM + ")");
                 int n = (int) t.dims()[0];
                 if (dim < 0) dim = n;
                 else if (n != dim)
@@ -72,7 +84,10 @@ public final class ControlVectorFile {
                     if (!Float.isFinite(v[i]))
                         throw new VectorFileException(path, "vector file " + path + ": tensor " + t.name() + " holds a non-finite value " + v[i] + " at index " + i);
                 }
-                dirs.put(layer, v);
+                float[] before = dirs.put(layer, v);
+                if (before != null)
+                    throw new VectorFileException(path, "vector file " + path + ": tensors " + names.get(layer) + " and " + t.name() + " both name layer " + layer);
+                names.put(layer, t.name());
             }
             if (dirs.isEmpty()) throw new VectorFileException(path, "vector file " + path + " has no direction.N tensors");
             Map<String, String> extra = new LinkedHashMap<>();

@@ -31,7 +31,11 @@ import java.util.TreeMap;
  */
 public final class VectorJson {
     public static final String FORMAT = "steer4j-vector";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are an error rather than last-one-wins, so two entries for a layer cannot silently collide. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /** Largest JSON vector file read (256 MiB; a 8192-wide vector for 100 layers is about 10 MB). */
+    static final long MAX_FILE_BYTES = 256L << 20;
 
     private VectorJson() {}
 
@@ -93,7 +97,12 @@ public final class VectorJson {
         if (!Files.exists(path)) throw new VectorFileException(path, "vector file " + path + " does not exist");
         String text;
         try {
+            long size = Files.size(path);
+            if (size > MAX_FILE_BYTES)
+                throw new VectorFileException(path, "vector file " + path + " has " + size + " bytes; a JSON vector may have at most " + MAX_FILE_BYTES);
             text = Files.readString(path);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new VectorFileException(path, "vector file " + path + " is not valid UTF-8 text", e);
         } catch (IOException e) {
             throw new VectorFileException(path, "vector file " + path + " cannot be read: " + e.getMessage(), e);
         }
@@ -107,12 +116,13 @@ public final class VectorJson {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new VectorFileException(source, where + " is not valid JSON: line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
+            String line = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
+            throw new VectorFileException(source, where + " is not valid JSON: " + line + e.getOriginalMessage(), e);
         }
         if (root == null || !root.isObject()) throw new VectorFileException(source, where + ": expected a JSON object");
         JsonNode fmt = root.get("format");
         if (fmt != null && !FORMAT.equals(fmt.asText()))
-            throw new VectorFileException(source, where + ": format is '" + fmt.asText() + "', expected '" + FORMAT + "'");
+            throw new VectorFileException(source, where + ": format is " + dev.steer4j.util.SafeText.quoted(fmt.asText()) + ", expected '" + FORMAT + "'");
         JsonNode dirs = root.get("directions");
         if (dirs == null || !dirs.isObject() || dirs.isEmpty())
             throw new VectorFileException(source, where + ": field 'directions' must be a non-empty object of layer -> array of numbers");
@@ -124,9 +134,12 @@ public final class VectorJson {
             try {
                 layer = Integer.parseInt(e.getKey());
             } catch (NumberFormatException ex) {
-                throw new VectorFileException(source, where + ": directions key '" + e.getKey() + "' is not a layer number");
+                throw new VectorFileException(source, where + ": directions key " + dev.steer4j.util.SafeText.quoted(e.getKey()) + " is not a layer number");
             }
             if (layer < 0) throw new VectorFileException(source, where + ": directions key '" + e.getKey() + "' is negative");
+            if (!e.getKey().equals(Integer.toString(layer)))
+                throw new VectorFileException(source, where + ": directions key '" + e.getKey() + "' should be written " + layer
+                        + " (keys like 01 or +1 could collide with another key for the same layer)");
             JsonNode arr = e.getValue();
             if (!arr.isArray()) throw new VectorFileException(source, where + ": directions." + layer + " must be an array of numbers");
             float[] v = new float[arr.size()];

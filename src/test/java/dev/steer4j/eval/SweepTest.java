@@ -129,6 +129,19 @@ class SweepTest {
     }
 
     @Test
+    void theSettingsMismatchMessageShowsTheDifference() throws Exception {
+        Path out = dir.resolve("names");
+        String v1 = "experiments/steering/happy_sad_layer2_v1.json", v2 = "experiments/steering/happy_sad_layer2_v2.json";
+        Sweep.run(fp, new Sweep.Spec(happySad, v1, List.of(2), List.of(0.0), DATA, PromptFormat.AUTO,
+                null, null, 0, 0, null, null, null, null, null), out, Progress.NONE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sweep.run(fp,
+                new Sweep.Spec(happySad, v2, List.of(2), List.of(0.0), DATA, PromptFormat.AUTO,
+                        null, null, 0, 0, null, null, null, null, null), out, Progress.NONE));
+        assertTrue(e.getMessage().startsWith(out + " holds a sweep with other settings: vector (...ppy_sad_layer2_v1.json -> ...ppy_sad_layer2_v2.json)"),
+                e.getMessage());
+    }
+
+    @Test
     void changedSettingsAreRefusedButAWiderGridIsResumed() throws Exception {
         Path out = dir.resolve("s");
         Sweep.run(fp, new Sweep.Spec(happySad, "happy_sad", List.of(2), List.of(0.0, 1.0), DATA, PromptFormat.AUTO,

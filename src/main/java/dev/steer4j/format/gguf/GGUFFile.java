@@ -1,6 +1,6 @@
 package dev.steer4j.format.gguf;
 
-import dev.steer4j.format.SafeText;
+import dev.steer4j.util.SafeText;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -307,8 +307,8 @@ public final class GGUFFile implements AutoCloseable {
                 for (int d = 0; d < nDims; d++) {
                     dims[d] = i64("dim " + d + " of tensor " + SafeText.quoted(name));
                     if (dims[d] <= 0 || dims[d] > (1L << 40)) throw err(pos - 8, "tensor " + SafeText.quoted(name) + " has absurd dimension " + Long.toUnsignedString(dims[d]));
-                    elements = Math.multiplyExact(elements, dims[d]);
-                    if (elements > (1L << 42)) throw err(pos - 8, "tensor " + SafeText.quoted(name) + " has absurd element count");
+                    if (dims[d] > (1L << 42) / elements) throw err(pos - 8, "tensor " + SafeText.quoted(name) + " has absurd element count");
+                    elements *= dims[d];
                 }
                 int typeId = u32("type of tensor " + SafeText.quoted(name));
                 GGMLType type = GGMLType.byId(typeId);

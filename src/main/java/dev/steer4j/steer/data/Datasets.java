@@ -75,8 +75,8 @@ public final class Datasets {
     private static ContrastiveDataset pairs(JsonRecords.Source src, String name) {
         List<Prompt> pos = new ArrayList<>(), neg = new ArrayList<>();
         for (JsonRecords.Entry e : JsonRecords.read(src)) {
-            pos.add(Prompt.of(JsonRecords.string(src, e, "positive")));
-            neg.add(Prompt.of(JsonRecords.string(src, e, "negative")));
+            pos.add(Prompt.of(JsonRecords.string(src, e, "positive"), e.line()));
+            neg.add(Prompt.of(JsonRecords.string(src, e, "negative"), e.line()));
         }
         if (pos.isEmpty()) throw new DatasetException(src.name(), "empty dataset (no examples)");
         return new ContrastiveDataset(name, sha256(src.bytes()), DatasetFormat.PAIRS, pos, neg, src.name(), src.name());
@@ -107,8 +107,8 @@ public final class Datasets {
             char no = letter(src, e, "answer_not_matching_behavior");
             if (yes == no)
                 throw new DatasetException(src.name(), e.line(), "answer_matching_behavior and answer_not_matching_behavior are both (" + yes + ")");
-            pos.add(caaPrompt(template, q, yes));
-            neg.add(caaPrompt(template, q, no));
+            pos.add(caaPrompt(template, q, yes).atLine(e.line()));
+            neg.add(caaPrompt(template, q, no).atLine(e.line()));
         }
         if (pos.isEmpty()) throw new DatasetException(src.name(), "empty dataset (no examples)");
         return new ContrastiveDataset(caaName(file), sha256(src.bytes()), DatasetFormat.CAA, pos, neg, src.name(), src.name());
@@ -290,14 +290,14 @@ public final class Datasets {
             JsonNode n = e.node();
             if (n.isTextual()) {
                 if (n.asText().isEmpty()) throw new DatasetException(src.name(), e.line(), "empty prompt");
-                out.add(Prompt.of(n.asText()));
+                out.add(Prompt.of(n.asText(), e.line()));
                 continue;
             }
             String field = null;
             if (n.isObject()) for (String f : PROMPT_FIELDS) if (n.has(f)) { field = f; break; }
             if (field == null)
                 throw new DatasetException(src.name(), e.line(), "expected a string or an object with \"instruction\", \"prompt\", \"text\" or \"question\", got " + JsonRecords.describe(n));
-            out.add(Prompt.of(JsonRecords.string(src, e, field)));
+            out.add(Prompt.of(JsonRecords.string(src, e, field), e.line()));
         }
         return out;
     }

@@ -25,9 +25,9 @@ import java.util.List;
  */
 final class JsonRecords {
     /** For whole documents (a JSONL line, a spec): anything after the value is an error. */
-    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    static final ObjectMapper JSON = new ObjectMapper(factory()).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** For streaming the elements of an array one by one. */
-    private static final ObjectMapper STREAM = new ObjectMapper();
+    private static final ObjectMapper STREAM = new ObjectMapper(factory());
 
     /** A JSON value and the 1-based line it starts on. */
     record Entry(JsonNode node, int line) {}
@@ -37,10 +37,24 @@ final class JsonRecords {
 
     private JsonRecords() {}
 
+    /** Largest dataset file read (256 MiB); larger files are refused before anything is loaded. */
+    static final long MAX_FILE_BYTES = 256L << 20;
+    /** Longest JSON Lines record, and longest string in a JSON array file (4 MiB). */
+    static final int MAX_RECORD_BYTES = 4 << 20;
+    /** Mappers that refuse a string longer than {@link #MAX_RECORD_BYTES} while reading it. */
+    private static com.fasterxml.jackson.core.JsonFactory factory() {
+        return com.fasterxml.jackson.core.JsonFactory.builder().streamReadConstraints(
+                com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(MAX_RECORD_BYTES).build()).build();
+    }
+
     static Source readSource(Path path) {
         String name = path.toString();
         byte[] bytes;
         try {
+            long size = Files.size(path);
+            if (size > MAX_FILE_BYTES)
+                throw new DatasetException(name, "is " + size + " bytes; dataset files are at most " + MAX_FILE_BYTES + " bytes (256 MiB)");
+            if (!startsWithArray(path)) checkLineLengths(path, name);
             bytes = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
             throw new DatasetException(name, "file not found");
@@ -48,6 +62,40 @@ final class JsonRecords {
             throw new DatasetException(name, "cannot read: " + e.getMessage());
         }
         return source(name, bytes);
+    }
+
+    /** Whether the first non-blank byte is {@code [} (a JSON array file, whose lines may be long). */
+    private static boolean startsWithArray(Path path) throws IOException {
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(path))) {
+            int b;
+            int skipped = 0;
+            while ((b = in.read()) >= 0 && skipped++ < (1 << 20)) {
+                if (b == 0xEF || b == 0xBB || b == 0xBF || b == ' ' || b == '\t' || b == '\r' || b == '\n') continue;
+                return b == '[';
+            }
+            return false;
+        }
+    }
+
+    /** Streams the file once, refusing a line longer than {@link #MAX_RECORD_BYTES} before it is held in memory. */
+    private static void checkLineLengths(Path path, String name) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        int line = 1;
+        long length = 0;
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        line++;
+                        length = 0;
+                    } else if (++length > MAX_RECORD_BYTES) {
+                        throw new DatasetException(name, line, "the line is longer than " + MAX_RECORD_BYTES
+                                + " bytes (4 MiB); a record this long is not a prompt");
+                    }
+                }
+            }
+        }
     }
 
     static Source source(String name, byte[] bytes) {

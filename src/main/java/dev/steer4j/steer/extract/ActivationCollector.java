@@ -53,6 +53,7 @@ public final class ActivationCollector {
         if (read == ReadPosition.ANSWER && !data.hasAnswers())
             throw new IllegalArgumentException("read position 'answer' needs prompts with a marked answer token (format caa); dataset "
                     + data.name() + " (format " + data.format() + ") has none; use --read last, mean or diff");
+        checkLengths(data);
         Map<Integer, Samples> out = new LinkedHashMap<>();
         for (int l : layers) out.put(l, new Samples(l, new ArrayList<>(), new ArrayList<>(), pairs));
         int total = data.positives().size() + data.negatives().size();
@@ -110,6 +111,27 @@ public final class ActivationCollector {
             if (s.positives().isEmpty())
                 throw new IllegalArgumentException("read position 'diff': the prompts of every pair are identical, so no row differs");
         return out;
+    }
+
+    /**
+     * Tokenizes every prompt before any forward pass, so a prompt longer than the context fails at once with its file
+     * and line instead of after the work on the prompts before it.
+     */
+    private void checkLengths(ContrastiveDataset data) {
+        int ctx = model.config().contextLength();
+        for (int side = 0; side < 2; side++) {
+            List<Prompt> prompts = side == 0 ? data.positives() : data.negatives();
+            String source = side == 0 ? data.positiveSource() : data.negativeSource();
+            for (int i = 0; i < prompts.size(); i++) {
+                Prompt p = prompts.get(i);
+                int n = tokenizer.encode(p.text()).length;
+                if (n > ctx) {
+                    String where = (source == null ? data.name() : source) + (p.line() > 0 ? " line " + p.line() : "");
+                    throw new IllegalArgumentException(where + ": the " + (side == 0 ? "positive" : "negative") + " prompt #" + (i + 1)
+                            + " has " + n + " tokens, more than the model's context length " + ctx + "; shorten or drop it");
+                }
+            }
+        }
     }
 
     private ActivationCache run(SequenceState seq, int[] tokens) {

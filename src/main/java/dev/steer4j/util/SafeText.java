@@ -1,4 +1,4 @@
-package dev.steer4j.format;
+package dev.steer4j.util;
 
 /**
  * Makes untrusted text (a tensor name, a metadata string, a JSON field, a request value) safe to put into a
