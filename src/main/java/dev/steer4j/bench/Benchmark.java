@@ -358,7 +358,7 @@ public final class Benchmark {
     }
 
     /** Prefill in {@link ForwardPass#PREFILL_CHUNK}-token steps, as the generator does. */
-    private static float[] prefill(ForwardPass fp, SequenceState s, int[] p) {
+    static float[] prefill(ForwardPass fp, SequenceState s, int[] p) {
         float[] logits = null;
         for (int from = 0; from < p.length; from += ForwardPass.PREFILL_CHUNK) {
             int count = Math.min(ForwardPass.PREFILL_CHUNK, p.length - from);
@@ -371,7 +371,7 @@ public final class Benchmark {
         return m.config().contextLength() - 1;
     }
 
-    private static int[] prompt(SplittableRandom rnd, int n, int vocab, int bos) {
+    static int[] prompt(SplittableRandom rnd, int n, int vocab, int bos) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = rnd.nextInt(Math.min(1000, vocab / 4), vocab);
         p[0] = bos;
@@ -426,7 +426,7 @@ public final class Benchmark {
     }
 
     /** Tensor types by bytes, e.g. "Q8_0 (100%)" or "Q4_0 72%, Q6_K 28%". */
-    private static String typeSummary(Model m) {
+    static String typeSummary(Model m) {
         Map<String, Long> by = new LinkedHashMap<>();
         long total = 0;
         for (var t : m.file().tensors().values()) {

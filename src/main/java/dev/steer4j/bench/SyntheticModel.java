@@ -34,8 +34,7 @@ public final class SyntheticModel {
 
     /**
      * A {@code llama-quantize} file type: the type of most matrices plus the rules that give some tensors more bits.
-     *
-     * @param id llama.cpp's {@code general.file_type} ({@code LLAMA_FTYPE_*})
+     * Its id is llama.cpp's {@code general.file_type} ({@code LLAMA_FTYPE_*}).
      */
     public enum FileType {
         F32("f32", GGMLType.F32, 0), F16("f16", GGMLType.F16, 1), BF16("bf16", GGMLType.BF16, 32),

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure prefill (pp128, pp512) and decode (tg64, tg128) tokens/s as llama-bench does, decode with a "
                 + "steering vector on every layer, with one capture hook and with a guard-like probe, load time and time to "
-                + "first token, the memory bandwidth (STREAM triad) and decode speed as % of the bandwidth bound.",
+                + "first token, the memory bandwidth (STREAM triad) and decode speed as %% of the bandwidth bound.",
                 "Each figure is the best of --repeats runs. Synthesize a model of a real shape with `steer4j synth`."})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOption model;
@@ -29,8 +29,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prefill", split = ",", paramLabel = "N", description = "Prompt lengths (default: 128,512)")
     int[] prefill = {128, 512};
 
-    @Option(names = "--decode", split = ",", paramLabel = "N", description = "Decode lengths (default: 64,128)")
-    int[] decode = {64, 128};
+    @Option(names = "--decode", split = ",", paramLabel = "N", description = "Decode lengths (default: 64,128; 64 with --against)")
+    int[] decode;
+
+    @Option(names = "--against", paramLabel = "LLAMA-BENCH",
+            description = "Path to llama.cpp's llama-bench: run it and steer4j on the same file and thread count in alternating "
+                    + "repetitions, and print both figures and the ratio for each test (pp128, pp512, tg64 unless --prefill/--decode say otherwise)")
+    java.nio.file.Path against;
+
+    @Option(names = "--against-timeout", defaultValue = "900", paramLabel = "S", description = "Seconds one llama-bench run may take (default: ${DEFAULT-VALUE})")
+    long againstTimeout;
 
     @Option(names = "--no-hooks", description = "Skip the steering/capture/guard comparison")
     boolean noHooks;
@@ -52,6 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
         if (streams < 0) throw new IllegalArgumentException("--streams must be 0 (skip) or more, got " + streams);
+        if (against != null) return sideBySide();
+        if (decode == null) decode = new int[]{64, 128};
         int hookTokens = decode.length > 0 ? decode[0] : 64;
         Benchmark.Options o = new Benchmark.Options(threads, repeats, prefill, decode, hookTokens, 42,
                 dev.steer4j.bench.StreamTriad.DEFAULT_LENGTH, !noHooks, !noTriad, minRunMs * 1_000_000L, streams);
@@ -67,6 +77,35 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             print(r);
         }
+        return 0;
+    }
+
+    private int sideBySide() throws Exception {
+        int[] gens = decode == null ? new int[]{64} : decode;
+        dev.steer4j.bench.LlamaBench llama = new dev.steer4j.bench.LlamaBench(against, againstTimeout);
+        if (!json) System.out.printf("steer4j bench --against %s: %s, %d threads, %d alternating repeats%n", against, model.path(), threads, repeats);
+        dev.steer4j.bench.SideBySide sbs = new dev.steer4j.bench.SideBySide(llama, threads, repeats, prefill, gens, minRunMs * 1_000_000L,
+                json ? null : line -> {
+                    System.out.println("  " + line);
+                    System.out.flush();
+                });
+        dev.steer4j.bench.SideBySide.Report r = sbs.run(model.path());
+        if (json) {
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            return 0;
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "model        %s (%s); llama.cpp says %s%n", r.model(), r.types(), r.llamaModelType());
+        System.out.printf(Locale.ROOT, "machine      %s, %d threads; llama.cpp build %s%n", r.cpu(), r.threads(), r.llamaBuildCommit());
+        System.out.printf(Locale.ROOT, "fp32 peak    %.1f GFLOP/s (Vector API FMA kernel, %d threads); %.2f GFLOP per token in the weight matrices%n",
+                r.fp32PeakGFlops(), r.threads(), r.flopsPerToken() / 1e9);
+        System.out.printf(Locale.ROOT, "%-8s %12s %12s %8s   %s%n", "test", "llama.cpp", "steer4j", "ratio", "(tok/s, best of " + r.repeats() + "; medians; steer4j prefill GFLOP/s)");
+        for (var row : r.rows()) {
+            String extra = row.steer4jGFlops() == null ? "" : String.format(Locale.ROOT, "; %.0f GFLOP/s = %.0f %% of the FP32 peak", row.steer4jGFlops(), row.steer4jPercentOfFp32Peak());
+            System.out.printf(Locale.ROOT, "%-8s %12.2f %12.2f %7.2fx   (medians %.2f / %.2f = %.2fx%s)%n", row.test(), row.llamaCppBest(), row.steer4jBest(),
+                    row.ratioBest(), row.llamaCppMedian(), row.steer4jMedian(), row.ratioMedian(), extra);
+        }
+        System.out.printf(Locale.ROOT, "noise        load average %s before, %s after%n", r.loadAverageBefore(), r.loadAverageAfter());
         return 0;
     }
 

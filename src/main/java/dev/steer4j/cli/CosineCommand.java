@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steer4j.read.Charts;
 import dev.steer4j.read.CosineMatrix;
-import dev.steer4j.steer.ControlVectorFile;
 import dev.steer4j.steer.SteeringVector;
+import dev.steer4j.steer.VectorFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "cosine", mixinStandardHelpOptions = true,
         description = "Cosine-similarity matrix of the directions of one or more vector files (every file × layer), printed and optionally plotted as a PNG heatmap.")
 public final class CosineCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "VECTOR.gguf", description = "Vector files (llama.cpp control vectors); each is labelled by its file name")
+    @Parameters(arity = "1..*", paramLabel = "VECTOR.gguf", description = "Vector files (llama.cpp control-vector .gguf or .json); each is labelled by its file name")
     List<Path> files;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE.png", description = "Write the heatmap as PNG")
@@ -33,9 +33,9 @@ public final class CosineCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, SteeringVector> vs = new LinkedHashMap<>();
         for (Path f : files) {
-            String name = f.getFileName().toString().replaceFirst("\\.gguf$", "");
+            String name = f.getFileName().toString().replaceFirst("\\.(gguf|json)$", "");
             if (vs.containsKey(name)) name = f.toString();
-            vs.put(name, ControlVectorFile.read(f));
+            vs.put(name, VectorFiles.read(f));
         }
         CosineMatrix.Result r = CosineMatrix.of(vs);
         int n = r.labels().size();

@@ -13,6 +13,6 @@ final class Errors {
         if (t instanceof OutOfMemoryError) return "out of memory (" + t.getMessage() + "); try a smaller model or prompt, or raise -Xmx via STEER4J_JAVA_OPTS";
         String m = t.getMessage();
         if (m == null || m.isBlank()) m = t.getClass().getSimpleName();
-        return m;
+        return dev.steer4j.format.SafeText.message(m);
     }
 }

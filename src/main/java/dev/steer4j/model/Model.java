@@ -24,18 +24,22 @@ public final class Model implements AutoCloseable {
     private final Tokenizer tokenizer;
 
     private Model(GGUFFile file, ModelConfig config, WeightMatrix tokenEmbedding, LayerWeights[] layers,
-                  float[] outputNorm, WeightMatrix output) {
+                  float[] outputNorm, WeightMatrix output, Tokenizer tokenizer) {
         this.file = file;
         this.config = config;
         this.tokenEmbedding = tokenEmbedding;
         this.layers = layers;
         this.outputNorm = outputNorm;
         this.output = output;
-        this.tokenizer = Tokenizer.fromGGUF(file);
+        this.tokenizer = tokenizer != null ? tokenizer : Tokenizer.fromGGUF(file);
     }
 
-    /** Maps the GGUF file and checks every tensor's presence, type and shape. */
+    /**
+     * Maps the GGUF file and checks every tensor's presence, type and shape. A directory with {@code config.json}, a
+     * {@code .safetensors} file or a shard index loads in Hugging Face layout ({@link dev.steer4j.model.hf.HfModel}).
+     */
     public static Model load(Path path) {
+        if (dev.steer4j.model.hf.HfModelView.isHfLayout(path)) return dev.steer4j.model.hf.HfModel.load(path);
         GGUFFile f = GGUFFile.open(path);
         try {
             return fromGGUF(f);
@@ -46,6 +50,11 @@ public final class Model implements AutoCloseable {
     }
 
     public static Model fromGGUF(GGUFFile f) {
+        return fromGGUF(f, null);
+    }
+
+    /** As {@link #fromGGUF(GGUFFile)}, with the tokenizer given (null: from the file's tokenizer metadata). */
+    public static Model fromGGUF(GGUFFile f, Tokenizer tokenizer) {
         String arch = f.requireString("general.architecture");
         Architecture.fromGGUF(f.path(), arch);
         GGUFTensorInfo embd = f.requireTensor("token_embd.weight");
@@ -76,7 +85,7 @@ public final class Model implements AutoCloseable {
         float[] outNorm = norm(f, "output_norm.weight", c.dim());
         WeightMatrix output = f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
         if (p == null) throw new IllegalStateException();
-        return new Model(f, c, tokenEmbedding, layers, outNorm, output);
+        return new Model(f, c, tokenEmbedding, layers, outNorm, output, tokenizer);
     }
 
     private static WeightMatrix matrix(GGUFFile f, String name, int rows, int cols) {

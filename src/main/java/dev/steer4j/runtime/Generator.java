@@ -53,6 +53,7 @@ public final class Generator {
         int n = 0;
         FinishReason reason = FinishReason.LENGTH;
         int[] one = new int[1];
+        java.util.List<TokenLogprob> logprobs = cfg.logprobs() >= 0 ? new java.util.ArrayList<>() : null;
         while (n < cfg.maxTokens()) {
             int next = sampler.sample(logits, lastRow * vocab, seq.tokenBuffer(), seq.position());
             if (cfg.stopAtEos() && tokenizer.isEndOfGeneration(next)) {
@@ -60,6 +61,7 @@ public final class Generator {
                 break;
             }
             out[n++] = next;
+            if (logprobs != null) logprobs.add(sampler.lastLogprob());
             String piece = decoder.accept(next);
             String emit = stops.accept(piece);
             if (stops.stopped()) {
@@ -82,7 +84,7 @@ public final class Generator {
             if (listener != null && !tail.isEmpty()) listener.onToken(-1, tail);
         }
         long t2 = System.nanoTime();
-        return new GenerationResult(prompt, Arrays.copyOf(out, n), stops.text(), reason, t1 - t0, t2 - t1);
+        return new GenerationResult(prompt, Arrays.copyOf(out, n), stops.text(), reason, t1 - t0, t2 - t1, logprobs);
     }
 
     /** Runs the prompt in chunks; returns the logits of its last token (row 0 of the returned buffer). */

@@ -1,11 +1,16 @@
 package dev.steer4j.runtime;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Picks the next token from a logits row. Greedy when the temperature is 0; otherwise repetition penalty, top-k,
- * top-p, min-p and temperature, then a draw from a {@link SplittableRandom} seeded by the config, so equal seeds give
- * equal runs. Scratch arrays are allocated once per sampler.
+ * Picks the next token from a logits row. First logit bias, repetition penalty and OpenAI's presence and frequency
+ * penalties (over the tokens this sampler has chosen so far); then greedy when the temperature is 0, otherwise
+ * top-k, top-p, min-p and temperature, then a draw from a {@link SplittableRandom} seeded by the config, so equal
+ * seeds give equal runs. With {@link GenerationConfig#logprobs()} set it records each chosen token's log-probability
+ * ({@link #lastLogprob()}). Scratch arrays are allocated once per sampler; one sampler serves one sequence.
  */
 public final class Sampler {
     private final GenerationConfig cfg;
@@ -13,21 +18,48 @@ public final class Sampler {
     private final int vocab;
     private final float[] work;
     private final int[] idx;
+    /** How often each token was chosen by this sampler (for the presence and frequency penalties), or null. */
+    private final int[] counts;
+    private final int[] biasTokens;
+    private final float[] biasValues;
+    private TokenLogprob last;
 
+    /** @throws IllegalArgumentException when a logit-bias token id is outside the vocabulary */
     public Sampler(GenerationConfig cfg, int vocab) {
         this.cfg = cfg;
         this.vocab = vocab;
         this.random = new SplittableRandom(cfg.seed());
         this.work = new float[vocab];
         this.idx = new int[vocab];
+        this.counts = cfg.presencePenalty() != 0f || cfg.frequencyPenalty() != 0f ? new int[vocab] : null;
+        this.biasTokens = new int[cfg.logitBias().size()];
+        this.biasValues = new float[biasTokens.length];
+        int i = 0;
+        for (Map.Entry<Integer, Float> e : cfg.logitBias().entrySet()) {
+            if (e.getKey() >= vocab)
+                throw new IllegalArgumentException("logit bias: token id " + e.getKey() + " is outside the vocabulary (0-" + (vocab - 1) + ")");
+            biasTokens[i] = e.getKey();
+            biasValues[i++] = e.getValue();
+        }
     }
+
+    /** The chosen token's log-probability and alternatives from the last {@link #sample} call; null when off. */
+    public TokenLogprob lastLogprob() { return last; }
 
     /**
      * @param history recently seen tokens (prompt and generated), for the repetition penalty
      * @param historyLen number of valid entries in history
      */
     public int sample(float[] logits, int off, int[] history, int historyLen) {
+        int token = choose(logits, off, history, historyLen);
+        if (counts != null) counts[token]++;
+        if (cfg.logprobs() >= 0) last = logprob(token);
+        return token;
+    }
+
+    private int choose(float[] logits, int off, int[] history, int historyLen) {
         System.arraycopy(logits, off, work, 0, vocab);
+        for (int i = 0; i < biasTokens.length; i++) work[biasTokens[i]] += biasValues[i];
         if (cfg.repetitionPenalty() != 1f && history != null) {
             int from = Math.max(0, historyLen - cfg.repeatLastN());
             for (int i = from; i < historyLen; i++) {
@@ -38,6 +70,12 @@ public final class Sampler {
                 for (int j = from; j < i; j++) if (history[j] == t) { seen = true; break; }
                 if (seen) continue;
                 work[t] = work[t] > 0 ? work[t] / cfg.repetitionPenalty() : work[t] * cfg.repetitionPenalty();
+            }
+        }
+        if (counts != null) {
+            float presence = cfg.presencePenalty(), frequency = cfg.frequencyPenalty();
+            for (int t = 0; t < vocab; t++) {
+                if (counts[t] > 0) work[t] -= presence + frequency * counts[t];
             }
         }
         if (cfg.temperature() <= 0f) return argmax(work, vocab);
@@ -86,6 +124,24 @@ public final class Sampler {
             if (r <= 0) return idx[i];
         }
         return idx[n - 1];
+    }
+
+    /** Log-softmax of the adjusted logits in {@code work} at {@code token}, and the top alternatives. */
+    private TokenLogprob logprob(int token) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) if (work[i] > max) max = work[i];
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(work[i] - max);
+        double logZ = max + Math.log(sum);
+        int k = Math.min(cfg.logprobs(), vocab);
+        List<TokenLogprob.Alternative> top = new ArrayList<>(k);
+        if (k > 0) {
+            // work is intact here: choose() only reorders idx, never work.
+            for (int i = 0; i < vocab; i++) idx[i] = i;
+            partialSort(k, vocab);
+            for (int i = 0; i < k; i++) top.add(new TokenLogprob.Alternative(idx[i], work[idx[i]] - logZ));
+        }
+        return new TokenLogprob(token, work[token] - logZ, top);
     }
 
     public static int argmax(float[] x, int n) {

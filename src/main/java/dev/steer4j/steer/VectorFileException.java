@@ -7,12 +7,12 @@ public class VectorFileException extends IllegalArgumentException {
     private final Path file;
 
     public VectorFileException(Path file, String message) {
-        super(message);
+        super(dev.steer4j.format.SafeText.message(message));
         this.file = file;
     }
 
     public VectorFileException(Path file, String message, Throwable cause) {
-        super(message, cause);
+        super(dev.steer4j.format.SafeText.message(message), cause);
         this.file = file;
     }
 

@@ -40,7 +40,7 @@ public final class Q8Activations {
     public int cols() { return cols; }
     public int rows() { return rows; }
 
-    /** Quantises rows x[xOff + i·xStride .. + cols) for i < n. cols must be a multiple of the kind's block. */
+    /** Quantises rows {@code x[xOff + i·xStride .. + cols)} for {@code i < n}. cols must be a multiple of the kind's block. */
     public Q8Activations quantize(Kind kind, float[] x, int xOff, int xStride, int n, int cols) {
         if (cols % kind.block != 0)
             throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + kind + " block " + kind.block);

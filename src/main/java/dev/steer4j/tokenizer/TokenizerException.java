@@ -6,10 +6,10 @@ package dev.steer4j.tokenizer;
  */
 public class TokenizerException extends RuntimeException {
     public TokenizerException(String message) {
-        super(message);
+        super(dev.steer4j.format.SafeText.message(message));
     }
 
     public TokenizerException(String message, Throwable cause) {
-        super(message, cause);
+        super(dev.steer4j.format.SafeText.message(message), cause);
     }
 }

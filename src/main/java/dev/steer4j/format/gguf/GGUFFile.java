@@ -1,5 +1,7 @@
 package dev.steer4j.format.gguf;
 
+import dev.steer4j.format.SafeText;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,6 +35,8 @@ public final class GGUFFile implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int MAX_DIMS = 4;
+    /** llama.cpp's GGML_MAX_NAME: tensor names are shorter than this many bytes. */
+    private static final int MAX_NAME = 64;
 
     private final Path path;
     private final Arena arena;
@@ -42,9 +46,15 @@ public final class GGUFFile implements AutoCloseable {
     private final Map<String, GGUFTensorInfo> tensors;
     private final int alignment;
     private final long dataOffset;
+    /** Released on close after the arena (the sources of an in-memory view), or null. */
+    private final AutoCloseable onClose;
+    private final List<String> warnings;
 
     private GGUFFile(Path path, Arena arena, MemorySegment segment, int version, Map<String, GGUFValue> metadata,
-                     Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset) {
+                     Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset, List<String> warnings,
+                     AutoCloseable onClose) {
+        this.onClose = onClose;
+        this.warnings = List.copyOf(warnings);
         this.path = path;
         this.arena = arena;
         this.segment = segment;
@@ -77,12 +87,42 @@ public final class GGUFFile implements AutoCloseable {
         }
     }
 
+    /**
+     * A GGUF view assembled in memory rather than parsed from a file: the metadata and tensors a GGUF file of the same
+     * model would hold, with tensor data pointing wherever the caller mapped or copied them (for example into a
+     * safetensors mapping). {@link #close()} closes {@code arena} (which may own copied tensor data), then
+     * {@code onClose} (which may unmap the sources). {@link #fileSize()} is 0 and {@link #dataOffset()} -1.
+     */
+    public static GGUFFile ofMemory(Path path, Map<String, GGUFValue> metadata, Map<String, GGUFTensorInfo> tensors,
+                                    Arena arena, AutoCloseable onClose) {
+        return new GGUFFile(path, arena, MemorySegment.NULL, 3, new LinkedHashMap<>(metadata), new LinkedHashMap<>(tensors),
+                DEFAULT_ALIGNMENT, -1, List.of(), onClose);
+    }
+
+    /**
+     * Parses GGUF bytes held in memory (copied to native memory that {@link #close()} frees); {@code label} names
+     * them in error messages. Used where no file exists, such as fuzz tests.
+     */
+    public static GGUFFile fromBytes(Path label, byte[] bytes) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment seg = arena.allocate(Math.max(1, bytes.length), 64).asSlice(0, bytes.length);
+            MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return new Parser(label, seg).parse(arena);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     public Path path() { return path; }
     public int version() { return version; }
     public int alignment() { return alignment; }
     /** Offset of the tensor data section in the file. */
     public long dataOffset() { return dataOffset; }
     public long fileSize() { return segment.byteSize(); }
+    /** Things llama.cpp accepts but that suggest a damaged file, each naming the file; empty for a clean file. */
+    public List<String> warnings() { return warnings; }
     /** Metadata in file order. */
     public Map<String, GGUFValue> metadata() { return metadata; }
     /** Tensors in file order. */
@@ -95,7 +135,7 @@ public final class GGUFFile implements AutoCloseable {
     /** The tensor of that name, or an error naming it. */
     public GGUFTensorInfo requireTensor(String name) {
         GGUFTensorInfo t = tensors.get(name);
-        if (t == null) throw new GGUFFormatException(path, -1, "missing tensor '" + name + "'");
+        if (t == null) throw new GGUFFormatException(path, -1, "missing tensor " + SafeText.quoted(name));
         return t;
     }
 
@@ -113,7 +153,7 @@ public final class GGUFFile implements AutoCloseable {
 
     public String requireString(String key) {
         String s = getString(key, null);
-        if (s == null) throw new GGUFFormatException(path, -1, "missing metadata key '" + key + "'");
+        if (s == null) throw new GGUFFormatException(path, -1, "missing metadata key " + SafeText.quoted(key));
         return s;
     }
 
@@ -125,13 +165,13 @@ public final class GGUFFile implements AutoCloseable {
     }
 
     public long requireLong(String key) {
-        if (!metadata.containsKey(key)) throw new GGUFFormatException(path, -1, "missing metadata key '" + key + "'");
+        if (!metadata.containsKey(key)) throw new GGUFFormatException(path, -1, "missing metadata key " + SafeText.quoted(key));
         return getLong(key, 0);
     }
 
     public int getInt(String key, int dflt) {
         long v = getLong(key, dflt);
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw new GGUFFormatException(path, -1, "metadata '" + key + "' = " + v + " is out of range");
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw new GGUFFormatException(path, -1, "metadata " + SafeText.quoted(key) + " = " + v + " is out of range");
         return (int) v;
     }
 
@@ -178,13 +218,22 @@ public final class GGUFFile implements AutoCloseable {
     }
 
     private GGUFFormatException wrongType(String key, String expected, Object v) {
-        return new GGUFFormatException(path, -1, "metadata '" + key + "' should be " + expected + " but is " + v.getClass().getSimpleName());
+        return new GGUFFormatException(path, -1, "metadata " + SafeText.quoted(key) + " should be " + expected + " but is " + v.getClass().getSimpleName());
     }
 
     /** Unmaps the file; tensors of this file must not be used afterwards. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) arena.close();
+        if (arena.scope().isAlive()) {
+            arena.close();
+            if (onClose != null) {
+                try {
+                    onClose.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(path + ": cannot close: " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /** Bounds-checked sequential reader over the mapped header. */
@@ -228,11 +277,11 @@ public final class GGUFFile implements AutoCloseable {
             for (long i = 0; i < kvCount; i++) {
                 long at = pos;
                 String key = string("metadata key #" + i);
-                int typeId = u32("type of metadata '" + key + "'");
+                int typeId = u32("type of metadata " + SafeText.quoted(key));
                 GGUFValueType type = GGUFValueType.byId(typeId);
-                if (type == null) throw err(pos - 4, "metadata '" + key + "' has unknown value type " + typeId);
+                if (type == null) throw err(pos - 4, "metadata " + SafeText.quoted(key) + " has unknown value type " + typeId);
                 GGUFValue value = value(key, type, 0);
-                if (meta.put(key, value) != null) throw err(at, "duplicate metadata key '" + key + "'");
+                if (meta.put(key, value) != null) throw err(at, "duplicate metadata key " + SafeText.quoted(key));
             }
 
             int alignment = DEFAULT_ALIGNMENT;
@@ -248,40 +297,69 @@ public final class GGUFFile implements AutoCloseable {
             for (long i = 0; i < tensorCount; i++) {
                 long at = pos;
                 String name = string("name of tensor #" + i);
-                int nDims = u32("n_dims of tensor '" + name + "'");
-                if (nDims < 1 || nDims > MAX_DIMS) throw err(pos - 4, "tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (1.." + MAX_DIMS + " allowed)");
+                if (name.getBytes(StandardCharsets.UTF_8).length >= MAX_NAME)
+                    throw err(at, "tensor #" + i + " has a name of " + name.getBytes(StandardCharsets.UTF_8).length + " bytes, "
+                            + SafeText.quoted(name) + " (names are at most " + (MAX_NAME - 1) + " bytes, as in llama.cpp)");
+                int nDims = u32("n_dims of tensor " + SafeText.quoted(name));
+                if (nDims < 1 || nDims > MAX_DIMS) throw err(pos - 4, "tensor " + SafeText.quoted(name) + " has " + Integer.toUnsignedString(nDims) + " dimensions (1.." + MAX_DIMS + " allowed)");
                 long[] dims = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++) {
-                    dims[d] = i64("dim " + d + " of tensor '" + name + "'");
-                    if (dims[d] <= 0 || dims[d] > (1L << 40)) throw err(pos - 8, "tensor '" + name + "' has absurd dimension " + Long.toUnsignedString(dims[d]));
+                    dims[d] = i64("dim " + d + " of tensor " + SafeText.quoted(name));
+                    if (dims[d] <= 0 || dims[d] > (1L << 40)) throw err(pos - 8, "tensor " + SafeText.quoted(name) + " has absurd dimension " + Long.toUnsignedString(dims[d]));
                     elements = Math.multiplyExact(elements, dims[d]);
-                    if (elements > (1L << 42)) throw err(pos - 8, "tensor '" + name + "' has absurd element count");
+                    if (elements > (1L << 42)) throw err(pos - 8, "tensor " + SafeText.quoted(name) + " has absurd element count");
                 }
-                int typeId = u32("type of tensor '" + name + "'");
+                int typeId = u32("type of tensor " + SafeText.quoted(name));
                 GGMLType type = GGMLType.byId(typeId);
-                if (type == null) throw err(pos - 4, "tensor '" + name + "' has unknown ggml type " + Integer.toUnsignedString(typeId));
+                if (type == null) throw err(pos - 4, "tensor " + SafeText.quoted(name) + " has unknown ggml type " + Integer.toUnsignedString(typeId));
                 if (dims[0] % type.blockSize() != 0)
-                    throw err(pos - 4, "tensor '" + name + "' has row length " + dims[0] + ", not a multiple of the " + type + " block size " + type.blockSize());
-                long offset = i64("offset of tensor '" + name + "'");
+                    throw err(pos - 4, "tensor " + SafeText.quoted(name) + " has row length " + dims[0] + ", not a multiple of the " + type + " block size " + type.blockSize());
+                long offset = i64("offset of tensor " + SafeText.quoted(name));
                 raws.add(new Raw(name, dims, type, offset, at));
             }
             long dataOffset = (pos + alignment - 1) / alignment * alignment;
             if (tensorCount > 0 && dataOffset > size) throw err(pos, "truncated: tensor data section would start at " + dataOffset + " but the file has " + size + " bytes");
 
             Map<String, GGUFTensorInfo> tensors = new LinkedHashMap<>();
+            // llama.cpp's rule: tensor data follow each other in the order of the infos, each padded to the
+            // alignment. A different offset means a changed type id, an overlap or a wrong general.alignment.
+            long expected = 0;
+            Raw previous = null;
             for (Raw r : raws) {
-                if (r.offset < 0 || r.offset % alignment != 0)
-                    throw err(r.at, "tensor '" + r.name + "' has data offset " + Long.toUnsignedString(r.offset) + ", not a multiple of the alignment " + alignment);
                 long bytes = r.type.byteSize(product(r.dims));
+                String t = "tensor " + SafeText.quoted(r.name);
+                if (r.offset < 0 || r.offset > size - dataOffset)
+                    throw err(r.at, t + " has data offset " + Long.toUnsignedString(r.offset) + ", past the end of the file ("
+                            + (size - dataOffset) + " bytes of tensor data from byte " + dataOffset + ")");
+                if (r.offset % alignment != 0)
+                    throw err(r.at, t + " has data offset " + r.offset + ", not a multiple of general.alignment = " + alignment
+                            + (al == null ? " (the default)" : ""));
+                if (r.offset != expected) {
+                    String prev = previous == null ? "it is the first tensor" : "tensor " + SafeText.quoted(previous.name) + " ("
+                            + previous.type + ", " + product(previous.dims) + " elements = " + previous.type.byteSize(product(previous.dims))
+                            + " bytes) ends at " + expected;
+                    String why = r.offset < expected ? "overlaps the data before it" : "leaves " + (r.offset - expected) + " unused bytes before it";
+                    throw err(r.at, t + " has data offset " + r.offset + ", expected " + expected + ": " + prev + "; the tensor "
+                            + why + " (a type id that does not match the data, or a wrong general.alignment)");
+                }
                 long start = dataOffset + r.offset;
-                if (start < dataOffset || start > size || bytes > size - start)
-                    throw err(r.at, "tensor '" + r.name + "' data [" + start + ", " + (start + bytes) + ") lies past the end of the file (" + size + " bytes)");
+                if (bytes > size - start)
+                    throw err(r.at, t + " data [" + start + ", " + (start + bytes) + ") lies past the end of the file (" + size + " bytes)");
                 MemorySegment data = seg.asSlice(start, bytes);
                 if (tensors.put(r.name, new GGUFTensorInfo(r.name, r.dims, r.type, r.offset, data)) != null)
-                    throw err(r.at, "duplicate tensor name '" + r.name + "'");
+                    throw err(r.at, "duplicate tensor name " + SafeText.quoted(r.name));
+                expected = r.offset + (bytes + alignment - 1) / alignment * alignment;
+                previous = r;
             }
-            return new GGUFFile(path, arena, seg, version, meta, tensors, alignment, dataOffset);
+            List<String> warnings = new java.util.ArrayList<>();
+            if (previous != null) {
+                long end = dataOffset + previous.offset + previous.type.byteSize(product(previous.dims));
+                if (size - end >= alignment)
+                    warnings.add(path + ": " + (size - end) + " bytes after the last tensor's data (general.alignment = " + alignment
+                            + " may be wrong, or the file holds more than its header says)");
+            }
+            return new GGUFFile(path, arena, seg, version, meta, tensors, alignment, dataOffset, warnings, null);
         }
 
         private static long product(long[] dims) {
@@ -304,29 +382,29 @@ public final class GGUFFile implements AutoCloseable {
                 case BOOL -> {
                     long at = pos;
                     byte b = u8(key);
-                    if (b != 0 && b != 1) throw err(at, "metadata '" + key + "' bool has value " + b);
+                    if (b != 0 && b != 1) throw err(at, "metadata " + SafeText.quoted(key) + " bool has value " + b);
                     yield new GGUFValue(type, null, b == 1);
                 }
-                case STRING -> new GGUFValue(type, null, string("metadata '" + key + "'"));
+                case STRING -> new GGUFValue(type, null, string("metadata " + SafeText.quoted(key)));
                 case ARRAY -> array(key, depth);
             };
         }
 
         private GGUFValue array(String key, int depth) {
-            if (depth > 2) throw err(pos, "metadata '" + key + "' nests arrays too deeply");
-            int et = u32("element type of metadata array '" + key + "'");
+            if (depth > 2) throw err(pos, "metadata " + SafeText.quoted(key) + " nests arrays too deeply");
+            int et = u32("element type of metadata array " + SafeText.quoted(key));
             GGUFValueType type = GGUFValueType.byId(et);
-            if (type == null) throw err(pos - 4, "metadata array '" + key + "' has unknown element type " + et);
+            if (type == null) throw err(pos - 4, "metadata array " + SafeText.quoted(key) + " has unknown element type " + et);
             long countAt = pos;
-            long n = i64("length of metadata array '" + key + "'");
+            long n = i64("length of metadata array " + SafeText.quoted(key));
             long minBytes = type.size > 0 ? type.size : 8;
             if (n < 0 || n > (size - pos) / minBytes || n > Integer.MAX_VALUE - 8)
-                throw err(countAt, "metadata array '" + key + "' has absurd length " + Long.toUnsignedString(n) + " (" + (size - pos) + " bytes remain)");
+                throw err(countAt, "metadata array " + SafeText.quoted(key) + " has absurd length " + Long.toUnsignedString(n) + " (" + (size - pos) + " bytes remain)");
             int count = (int) n;
             switch (type) {
                 case STRING -> {
                     String[] a = new String[count];
-                    for (int i = 0; i < count; i++) a[i] = string("element " + i + " of metadata array '" + key + "'");
+                    for (int i = 0; i < count; i++) a[i] = string("element " + i + " of metadata array " + SafeText.quoted(key));
                     return new GGUFValue(GGUFValueType.ARRAY, type, a);
                 }
                 case FLOAT32 -> {

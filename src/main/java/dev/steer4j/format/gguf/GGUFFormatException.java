@@ -10,7 +10,8 @@ public class GGUFFormatException extends RuntimeException {
     private final long offset;
 
     public GGUFFormatException(Path file, long offset, String what) {
-        super(file + ": " + what + (offset >= 0 ? " (at byte offset " + offset + ")" : ""));
+        super(dev.steer4j.format.SafeText.of(String.valueOf(file), 500) + ": " + dev.steer4j.format.SafeText.message(what)
+                + (offset >= 0 ? " (at byte offset " + offset + ")" : ""));
         this.file = file;
         this.offset = offset;
     }

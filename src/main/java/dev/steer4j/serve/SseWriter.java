@@ -1,0 +1,93 @@
+package dev.steer4j.serve;
+
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** Streams a job as server-sent events: OpenAI chunks, the {@code steer4j} field, optional usage, then {@code [DONE]}. */
+final class SseWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(SseWriter.class);
+
+    private final GenerationJob job;
+    private final boolean chat;
+    private final String modelId;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    SseWriter(GenerationJob job, boolean chat, String modelId) {
+        this.job = job;
+        this.chat = chat;
+        this.modelId = modelId;
+    }
+
+    void stream(Context ctx, boolean includeUsage) throws InterruptedException {
+        // Wait for the prompt to run before committing to 200, so early failures still get their status code.
+        GenerationJob.Event first = JobEvents.next(job);
+        if (first instanceof GenerationJob.Failed f) throw f.error();
+        ctx.status(200);
+        ctx.contentType("text/event-stream; charset=utf-8");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.header("X-Accel-Buffering", "no");
+        try {
+            OutputStream out = ctx.res().getOutputStream();
+            GenerationJob.Event e = first;
+            boolean firstChunk = true;
+            while (true) {
+                switch (e) {
+                    case GenerationJob.Prefilled p -> {
+                        send(out, chunk("", true, null, null, p.steer4j()));
+                        firstChunk = false;
+                    }
+                    case GenerationJob.Delta d -> {
+                        send(out, chunk(d.text(), firstChunk, null, null, null));
+                        firstChunk = false;
+                    }
+                    case GenerationJob.Done d -> {
+                        send(out, chunk(chat ? null : "", false, d.finishReason(), null, d.steer4j()));
+                        if (includeUsage)
+                            send(out, new OpenAiShapes.Chunk(job.id, object(), created, modelId, List.of(), OpenAiShapes.Usage.of(d), null));
+                        done(out);
+                        return;
+                    }
+                    case GenerationJob.Failed f -> {
+                        if (!"cancelled".equals(f.error().code())) {
+                            send(out, f.error().body());
+                            done(out);
+                        }
+                        return;
+                    }
+                }
+                e = JobEvents.next(job);
+            }
+        } catch (IOException io) {
+            job.cancel("disconnect");
+            LOG.debug("request {}: client went away: {}", job.id, io.toString());
+        }
+    }
+
+    private String object() {
+        return chat ? "chat.completion.chunk" : "text_completion";
+    }
+
+    private OpenAiShapes.Chunk chunk(String text, boolean role, String finish, OpenAiShapes.Usage usage, Map<String, Object> steer4j) {
+        Object choice = chat
+                ? new OpenAiShapes.ChatChunkChoice(0, new OpenAiShapes.Delta(role ? "assistant" : null, text), null, finish)
+                : new OpenAiShapes.TextChoice(0, text == null ? "" : text, null, finish);
+        return new OpenAiShapes.Chunk(job.id, object(), created, modelId, List.of(choice), usage, steer4j);
+    }
+
+    private static void send(OutputStream out, Object data) throws IOException {
+        out.write(("data: " + Json.MAPPER.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void done(OutputStream out) throws IOException {
+        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+}
