@@ -62,7 +62,7 @@ public final class VectorFieldPlot {
 
     private static void arrow(Graphics2D g, double x, double y, double dx, double dy) {
         double len = Math.hypot(dx, dy);
-        g.setColor(new Color(0x0072B2));
+        g.setColor(Color.WHITE);
         if (len < 2) {
             g.fillOval((int) (x - 2), (int) (y - 2), 4, 4);
             return;
