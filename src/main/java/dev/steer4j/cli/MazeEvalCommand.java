@@ -15,8 +15,7 @@ import java.util.concurrent.Callable;
 
 /** {@code steer4j maze eval}: P(cheese) and P(top-right) at the decision square, unsteered and steered, over seeds. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Turner et al.'s cheese-vector experiment: for every seed with a decision square, P(cheese) and P(top-right)",
-                "there, unsteered and with C x that maze's own cheese vector added at the site on every pass. Prints medians and means."})
+        description = "Turner et al.'s cheese-vector experiment: for every seed with a decision square, P(cheese) and P(top-right) there, unsteered and with C x that maze's own cheese vector added at the site on every pass. Prints medians and means.")
 public final class MazeEvalCommand implements Callable<Integer> {
     @Option(names = "--policy", required = true, paramLabel = "FILE", description = "Policy checkpoint (.pth or .safetensors)")
     Path policy;

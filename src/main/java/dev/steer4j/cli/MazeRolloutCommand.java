@@ -13,8 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code steer4j maze rollout}: competence with and without steering, by playing the levels. */
 @Command(name = "rollout", mixinStandardHelpOptions = true,
-        description = {"Play each level from the start (procgen's maze dynamics, 500-step limit by default), once unsteered and once with",
-                "C x that level's cheese vector; report how often the mouse reaches the cheese and visits the top-right corner."})
+        description = "Play each level from the start (procgen's maze dynamics, 500-step limit by default), once unsteered and once with C x that level's cheese vector; report how often the mouse reaches the cheese and visits the top-right corner.")
 public final class MazeRolloutCommand implements Callable<Integer> {
     @Option(names = "--policy", required = true, paramLabel = "FILE", description = "Policy checkpoint (.pth or .safetensors)")
     Path policy;
@@ -80,6 +79,7 @@ public final class MazeRolloutCommand implements Callable<Integer> {
 
     private static void episodes(com.fasterxml.jackson.databind.node.ArrayNode a, List<Rollout.Episode> es) {
         for (Rollout.Episode e : es)
-            a.addObject().put("seed", e.seed()).put("reached_cheese", e.reachedCheese()).put("visited_top_right", e.visitedTopRight()).put("steps", e.steps());
+            a.addObject().put("seed", e.seed()).put("reached_cheese", e.reachedCheese()).put("visited_top_right", e.visitedTopRight()).put("steps", e.steps())
+                    .putArray("end").add(e.end().x()).add(e.end().y());
     }
 }

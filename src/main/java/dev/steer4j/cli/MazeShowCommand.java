@@ -26,9 +26,7 @@ import java.util.concurrent.Callable;
 
 /** {@code steer4j maze show}: one level as text and as a picture, with the policy's vector field when given one. */
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Generate a level (procgen's generator and RNG), print it, and optionally draw it.",
-                "With --policy the picture is the policy's vector field (arrow = P(right)-P(left), P(up)-P(down) with the mouse on each square);",
-                "with --coefficient as well, the steered field beside it."})
+        description = "Generate a level (procgen's generator and RNG), print it, and optionally draw it. With --policy the picture is the policy's vector field (arrow = P(right)-P(left), P(up)-P(down) with the mouse on each square); with --coefficient as well, the steered field beside it.")
 public final class MazeShowCommand implements Callable<Integer> {
     @Option(names = "--seed", required = true, paramLabel = "N", description = "Level seed")
     int seed;

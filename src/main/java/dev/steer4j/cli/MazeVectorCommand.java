@@ -19,8 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code steer4j maze vector}: one maze's cheese vector, written as .npy (the site's shape) or steer4j .json. */
 @Command(name = "vector", mixinStandardHelpOptions = true,
-        description = {"The cheese vector of one maze: the activation at SITE with the cheese minus without it, mouse at the start.",
-                "-o FILE.npy writes the full tensor (e.g. 32x16x16 float32); -o FILE.json writes a steer4j vector file (key = the hook point's index)."})
+        description = "The cheese vector of one maze: the activation at SITE with the cheese minus without it, mouse at the start. -o FILE.npy writes the full tensor (e.g. 32x16x16 float32); -o FILE.json writes a steer4j vector file (key = the hook point's index).")
 public final class MazeVectorCommand implements Callable<Integer> {
     @Option(names = "--policy", required = true, paramLabel = "FILE", description = "Policy checkpoint (.pth or .safetensors)")
     Path policy;

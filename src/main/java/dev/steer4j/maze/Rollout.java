@@ -14,7 +14,8 @@ import java.util.Random;
  * sprite is mirrored after a rightward action and unmirrored after a leftward one, blocked or not.
  */
 public final class Rollout {
-    public record Episode(int seed, boolean reachedCheese, boolean visitedTopRight, int steps) {}
+    /** {@code end}: the mouse's square when the episode ended. */
+    public record Episode(int seed, boolean reachedCheese, boolean visitedTopRight, int steps, Square end) {}
 
     public record Summary(int episodes, double coefficient, boolean greedy, String distribution,
                           double cheeseRate, double cheeseRateSteered, double topRightRate, double topRightRateSteered,
@@ -35,9 +36,9 @@ public final class Rollout {
             Square next = mouse.step(Move.ofAction(a));
             if (level.isFree(next)) mouse = next;
             if (mouse.equals(level.topRight())) topRight = true;
-            if (level.hasCheese() && mouse.equals(level.cheese())) return new Episode(level.seed(), true, topRight, step);
+            if (level.hasCheese() && mouse.equals(level.cheese())) return new Episode(level.seed(), true, topRight, step, mouse);
         }
-        return new Episode(level.seed(), false, topRight, maxSteps);
+        return new Episode(level.seed(), false, topRight, maxSteps, mouse);
     }
 
     private static int sample(double[] p, Random rng) {
