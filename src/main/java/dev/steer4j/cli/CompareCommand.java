@@ -8,6 +8,8 @@ import dev.steer4j.runtime.HookSite;
 import dev.steer4j.runtime.SequenceState;
 import dev.steer4j.steer.PositionFilter;
 import dev.steer4j.steer.Steering;
+import dev.steer4j.steer.SteeringSpec;
+import dev.steer4j.steer.VectorSource;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.VectorFiles;
 import picocli.CommandLine.Command;
@@ -38,8 +40,9 @@ public final class CompareCommand implements Callable<Integer> {
             description = "Coefficients to compare; 0 is the unsteered run and is always shown (default: ${DEFAULT-VALUE})")
     List<Double> coefficients;
 
-    @Option(names = "--layers", paramLabel = "A-B", description = "Only the layers A..B of the vector (default: every layer it has)")
-    String layers;
+    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
+            description = "Only these layers of the vector: 3, 1-4, 1,3,5-7 or all (default: every layer it has)")
+    dev.steer4j.util.LayerList layers;
 
     @Option(names = "--positions", paramLabel = "WHICH", defaultValue = "all", description = "all, prompt, generated or from:K (default: ${DEFAULT-VALUE})")
     String positions;
@@ -74,17 +77,16 @@ public final class CompareCommand implements Callable<Integer> {
             if (!coefs.contains(c)) coefs.add(c);
         }
         coefs.sort(Double::compare);
-        int[] range = SteeringOptions.layerRange(layers);
-        PositionFilter pos = PositionFilter.parse(positions);
+        PositionFilter pos = SteeringOptions.grammar("--positions", SteeringSpec::parsePositions, positions);
         GenerationConfig cfg = temperature > 0 ? GenerationConfig.sampled(maxTokens, temperature, seed) : GenerationConfig.greedy(maxTokens);
         List<Run> runs = new ArrayList<>();
         try (Model m = model.load()) {
-            SteeringVector v = VectorFiles.readFor(vector, m);
             Generator g = new Generator(m);
             int[] promptTokens = m.tokenizer().encode(prompt);
             for (double c : coefs) {
                 Steering s = c == 0 ? Steering.none()
-                        : Steering.none().add(v, c, range[0], range[1], HookSite.RESID_POST, pos).keepNorm(keepNorm);
+                        : SteeringSpec.none().add(new SteeringSpec.Add(SteeringSpec.Ref.named(vector.toString()), c, layers, HookSite.RESID_POST, pos))
+                        .keepNorm(keepNorm).resolve(m, VectorSource.files(), SteeringOptions.FIELDS).steering();
                 SequenceState seq = new SequenceState(m);
                 GenerationResult r;
                 try (var applied = s.applyTo(seq)) {

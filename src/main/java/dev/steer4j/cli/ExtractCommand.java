@@ -14,6 +14,7 @@ import dev.steer4j.steer.extract.LayerSeparation;
 import dev.steer4j.steer.extract.Method;
 import dev.steer4j.steer.extract.ProgressListener;
 import dev.steer4j.steer.extract.ReadPosition;
+import dev.steer4j.util.LayerList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,9 +50,9 @@ public final class ExtractCommand implements Callable<Integer> {
             description = "actadd, mean, pca-diff, pca-center or probe (default: ${DEFAULT-VALUE})")
     String method;
 
-    @Option(names = "--layers", paramLabel = "LAYERS",
+    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
             description = "Layers, e.g. 2, 1-4, 1,3 or all (default: 1 to the last layer; llama.cpp control vectors have no layer 0)")
-    String layers;
+    LayerList layers;
 
     @Option(names = "--site", defaultValue = "resid_post", paramLabel = "SITE",
             description = "Hook site: resid_pre, attn_out, resid_mid, mlp_out, resid_post, or a full name like blocks.2.hook_mlp_out (default: ${DEFAULT-VALUE})")
@@ -111,7 +112,7 @@ public final class ExtractCommand implements Callable<Integer> {
             int n = mdl.config().layers();
             int[] ls;
             String siteName = site.trim();
-            if (layers != null) ls = Extraction.parseLayers(layers, n);
+            if (layers != null) ls = layers.resolve(n);
             else if (siteName.startsWith("blocks.")) ls = new int[]{HookPoint.parse(siteName).checkLayer(n).layer()};
             else ls = n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
             Extraction.Builder b = Extraction.builder(mdl).method(m).layers(ls).site(siteName).l2(l2).unit(unit);

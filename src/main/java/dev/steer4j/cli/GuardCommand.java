@@ -5,7 +5,7 @@ import dev.steer4j.guard.Detector;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.guard.GuardFile;
 import dev.steer4j.guard.GuardPolicy;
-import dev.steer4j.guard.PromptFile;
+import dev.steer4j.read.PromptFile;
 import dev.steer4j.model.Model;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,8 +66,9 @@ public final class GuardCommand implements Runnable {
         @Option(names = "--steer-coefficient", defaultValue = "1.0", description = "Coefficient of the steer policy's vector (default: ${DEFAULT-VALUE})")
         double steerCoefficient;
 
-        @Option(names = "--layers", paramLabel = "FROM-TO", description = "Only consider these layers (default: all)")
-        String layers;
+        @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
+                description = "Only consider these layers: 3, 1-4, 1,3,5-7 or all (default: all)")
+        dev.steer4j.util.LayerList layers;
 
         @Option(names = "--seed", defaultValue = "0", description = "Seed of the train/held-out split (default: ${DEFAULT-VALUE})")
         long seed;
@@ -79,11 +80,11 @@ public final class GuardCommand implements Runnable {
         public Integer call() {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GuardPolicy p = GuardPolicy.parse(policy);
-            List<String> pos = PromptFile.read(positive), neg = PromptFile.read(negative);
+            List<String> pos = PromptFile.readAll(positive), neg = PromptFile.readAll(negative);
             String detectorName = name != null ? name : stem(positive);
             String modelName = stem(model.path());
             try (Model m = model.load()) {
-                int[] ls = layers == null ? null : parseLayers(layers, m.config().layers());
+                int[] ls = layers == null ? null : layers.resolve(m.config().layers());
                 out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, modelName,
                         pos.size(), positive, neg.size(), negative, holdout);
                 Calibrator.Result r = Calibrator.calibrate(m, detectorName, pos, neg, holdout, seed, ls, p);
@@ -97,20 +98,6 @@ public final class GuardCommand implements Runnable {
                 out.println("wrote " + output + " (" + g.detectors().size() + " detector" + (g.detectors().size() == 1 ? "" : "s") + ", policy " + p.apiName() + ")");
             }
             return 0;
-        }
-
-        static int[] parseLayers(String spec, int count) {
-            String[] parts = spec.split("-", 2);
-            try {
-                int a = Integer.parseInt(parts[0].trim());
-                int b = parts.length == 2 ? Integer.parseInt(parts[1].trim()) : a;
-                if (a < 0 || b < a || b >= count) throw new IllegalArgumentException("--layers " + spec + ": expected FROM-TO within 0-" + (count - 1));
-                int[] out = new int[b - a + 1];
-                for (int i = 0; i < out.length; i++) out[i] = a + i;
-                return out;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--layers " + spec + ": expected FROM-TO, for example 1-4");
-            }
         }
 
         private static String stem(Path p) {

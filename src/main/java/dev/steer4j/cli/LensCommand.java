@@ -3,7 +3,6 @@ package dev.steer4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.steer4j.eval.Grid;
 import dev.steer4j.model.Model;
 import dev.steer4j.read.LogitLens;
 import dev.steer4j.read.ReadPages;
@@ -23,8 +22,8 @@ public final class LensCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin VectorOption vector;
 
-    @Option(names = {"-l", "--layers"}, description = "Layers to show: 1-4, 2,3 (default: every layer of the vector)")
-    String layers;
+    @Option(names = {"-l", "--layers"}, converter = LayerListConverter.class, description = "Layers to show: 1-4, 2,3 (default: every layer of the vector)")
+    dev.steer4j.util.LayerList layers;
 
     @Option(names = {"-k", "--top"}, defaultValue = "10", description = "Tokens per side (default: ${DEFAULT-VALUE})")
     int k;
@@ -36,7 +35,7 @@ public final class LensCommand implements Callable<Integer> {
     public Integer call() {
         try (Model m = model.load()) {
             SteeringVector v = vector.load(m);
-            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : Grid.layers(layers);
+            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : layers.orElse(v.layers().keySet());
             ObjectNode doc = new ObjectMapper().createObjectNode();
             doc.put("vector", vector.vector.toString());
             ArrayNode arr = doc.putArray("layers");

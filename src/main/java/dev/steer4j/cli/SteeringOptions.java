@@ -7,9 +7,15 @@ import dev.steer4j.steer.ConditionResult;
 import dev.steer4j.steer.ConditionRule;
 import dev.steer4j.steer.PositionFilter;
 import dev.steer4j.steer.Steering;
+import dev.steer4j.steer.SteeringFields;
+import dev.steer4j.steer.SteeringSpec;
+import dev.steer4j.steer.SteeringSpecException;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.VectorFiles;
 import dev.steer4j.steer.VectorFileException;
+import dev.steer4j.steer.VectorSource;
+import dev.steer4j.util.LayerList;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -28,16 +34,17 @@ public final class SteeringOptions {
             description = "Add SCALE × the vector's direction.L to blocks.L.hook_resid_post at every layer L it has (repeatable; .gguf control vector or .json)")
     List<String> vectors = new ArrayList<>();
 
-    @Option(names = "--layers", paramLabel = "A-B", description = "Only the layers A..B of every --vector and --clamp (default: every layer the file has)")
-    String layers;
+    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
+            description = "Only these layers of every --vector and --clamp: 3, 1-4, 1,3,5-7 or all (default: every layer the file has)")
+    LayerList layers;
 
     @Option(names = "--positions", paramLabel = "WHICH", defaultValue = "all",
             description = "Positions the --vector and --clamp apply to: all, prompt, generated or from:K (default: ${DEFAULT-VALUE})")
     String positions;
 
-    @Option(names = "--steer-site", paramLabel = "SITE", defaultValue = "resid_post",
+    @Option(names = "--steer-site", paramLabel = "SITE", defaultValue = "resid_post", converter = SiteConverter.class,
             description = "Hook site of --vector and --clamp: resid_pre, attn_out, resid_mid, mlp_out or resid_post (default: ${DEFAULT-VALUE})")
-    String site;
+    HookSite site;
 
     @Option(names = "--ablate", paramLabel = "FILE[:L]",
             description = "Project the unit direction (the file's layer-L direction, or its only one) out of every write to the residual stream (repeatable)")
@@ -50,21 +57,73 @@ public final class SteeringOptions {
             description = "CAST: steer only when the cosine between the prompt's activation at blocks.LAYER.hook_resid_post (see --condition-read) and the file's direction is above THRESHOLD (prefix THRESHOLD with < for below; repeatable)")
     List<String> conditions = new ArrayList<>();
 
-    @Option(names = "--condition-rule", paramLabel = "and|or", defaultValue = "and",
+    @Option(names = "--condition-rule", paramLabel = "and|or", defaultValue = "and", converter = RuleConverter.class,
             description = "How several --condition combine (default: ${DEFAULT-VALUE})")
-    String conditionRule;
+    ConditionRule conditionRule;
 
-    @Option(names = "--condition-read", paramLabel = "mean|last", defaultValue = "mean",
+    @Option(names = "--condition-read", paramLabel = "mean|last", defaultValue = "mean", converter = ReadConverter.class,
             description = "Which prompt activation a --condition compares: the mean over the prompt's tokens after BOS, or the last token (default: ${DEFAULT-VALUE})")
-    String conditionRead;
+    Condition.Aggregate conditionRead;
 
     @Option(names = "--keep-norm", description = "Rescale every steered row to its norm before steering (repeng's normalize)")
     boolean keepNorm;
+
+    /** picocli readers of the enumerated options, through the shared grammar of {@link SteeringSpec}. */
+    static final class SiteConverter implements CommandLine.ITypeConverter<HookSite> {
+        @Override public HookSite convert(String v) { return converted(SteeringSpec::parseSite, v); }
+    }
+
+    static final class RuleConverter implements CommandLine.ITypeConverter<ConditionRule> {
+        @Override public ConditionRule convert(String v) { return converted(SteeringSpec::parseRule, v); }
+    }
+
+    static final class ReadConverter implements CommandLine.ITypeConverter<Condition.Aggregate> {
+        @Override public Condition.Aggregate convert(String v) { return converted(SteeringSpec::parseAggregate, v); }
+    }
+
+    private static <T> T converted(java.util.function.Function<String, T> parse, String v) {
+        try {
+            return parse.apply(v);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
 
     /** True when any steering option is given. */
     public boolean any() {
         return !vectors.isEmpty() || !ablate.isEmpty() || !clamp.isEmpty();
     }
+
+    /** How the command line names the parts of a steering request in errors. */
+    static final SteeringFields FIELDS = new SteeringFields() {
+        @Override
+        public String name(Part part, int index, String component) {
+            String c = component == null ? "" : component;
+            return switch (part) {
+                case ADD -> switch (c) {
+                    case "layers" -> "--layers";
+                    case "site" -> "--steer-site";
+                    case "positions" -> "--positions";
+                    default -> "--vector";
+                };
+                case CLAMP -> switch (c) {
+                    case "layers" -> "--layers";
+                    case "site" -> "--steer-site";
+                    case "positions" -> "--positions";
+                    default -> "--clamp";
+                };
+                case ABLATE -> "--ablate";
+                case CONDITION -> c.equals("aggregate") ? "--condition-read" : "--condition";
+                case RULE -> "--condition-rule";
+                case KEEP_NORM -> "--keep-norm";
+            };
+        }
+
+        @Override
+        public String ablateLayerHint(SteeringSpec.Ref vector) {
+            return "--ablate " + vector.label() + ":L";
+        }
+    };
 
     /** A "FILE:X" argument split at its last colon. */
     record FileArg(Path file, String value) {}
@@ -86,93 +145,64 @@ public final class SteeringOptions {
         throw new IllegalArgumentException(option + " '" + arg + "': " + what + " '" + text + "' is not a number (expected " + form + ")");
     }
 
-    static int[] layerRange(String s) {
-        if (s == null) return new int[]{0, Integer.MAX_VALUE};
-        String t = s.trim();
+    /** The shared grammar's reason, prefixed with the option. */
+    static <T> T grammar(String option, java.util.function.Function<String, T> parse, String text) {
         try {
-            int dash = t.indexOf('-');
-            int a = Integer.parseInt(dash < 0 ? t : t.substring(0, dash).trim());
-            int b = dash < 0 ? a : Integer.parseInt(t.substring(dash + 1).trim());
-            if (a >= 0 && b >= a) return new int[]{a, b};
-        } catch (NumberFormatException ignored) {
-            // reported below
+            return parse.apply(text);
+        } catch (IllegalArgumentException e) {
+            throw new SteeringSpecException(option, e.getMessage());
         }
-        throw new IllegalArgumentException("--layers '" + s + "': expected A-B with 0 <= A <= B (or a single layer)");
     }
 
-    static HookSite site(String s) {
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("hook_")) t = t.substring(5);
-        for (HookSite h : HookSite.values()) if (h.perLayer && h.suffix.equals("hook_" + t)) return h;
-        throw new IllegalArgumentException("--steer-site '" + s + "': expected resid_pre, attn_out, resid_mid, mlp_out or resid_post");
-    }
-
-    /** The direction at layer L, or the file's only direction. */
     /** Reads {@code FILE[:L]}: the file's layer-L direction, or its only direction. */
     static float[] direction(String arg, String option) {
-        Path file = Path.of(arg);
-        Integer layer = null;
-        int i = arg.lastIndexOf(':');
-        if (i > 0) {
-            String tail = arg.substring(i + 1);
-            try {
-                layer = Integer.parseInt(tail);
-                file = Path.of(arg.substring(0, i));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " '" + arg + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
-            }
-        }
-        return pick(file, VectorFiles.read(file), layer, option);
-    }
-
-    static float[] pick(Path file, SteeringVector v, Integer layer, String option) {
-        if (layer != null) {
-            if (!v.has(layer))
-                throw new VectorFileException(file, option + ": vector file " + file + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
-            return v.get(layer);
+        SteeringSpec.Ablate a = ablation(arg, option);
+        SteeringVector v = VectorFiles.read(Path.of(a.vector().name()));
+        Path file = Path.of(a.vector().name());
+        if (a.layer() != null) {
+            if (!v.has(a.layer()))
+                throw new VectorFileException(file, option + ": vector file " + file + " has no direction for layer " + a.layer() + " (it has layers " + v.layers().keySet() + ")");
+            return v.get(a.layer());
         }
         if (v.layers().size() != 1)
             throw new VectorFileException(file, option + ": vector file " + file + " has directions for layers " + v.layers().keySet() + "; choose one with " + option + " " + file + ":L");
         return v.layers().firstEntry().getValue().clone();
     }
 
-    /** Parses every option (syntax first, then files) and builds the steering for this model. */
-    public Steering build(Model model) {
+    /** {@code FILE[:L]} as an ablation. */
+    static SteeringSpec.Ablate ablation(String arg, String option) {
+        int i = arg.lastIndexOf(':');
+        if (i > 0) {
+            String tail = arg.substring(i + 1);
+            try {
+                return new SteeringSpec.Ablate(SteeringSpec.Ref.named(arg.substring(0, i)), Integer.parseInt(tail));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " '" + arg + "': L '" + tail + "' is not a layer number (expected FILE or FILE:L)");
+            }
+        }
+        return new SteeringSpec.Ablate(SteeringSpec.Ref.named(arg), null);
+    }
+
+    /** The options as a steering spec: their syntax is checked here, their vectors when the spec is resolved. */
+    public SteeringSpec spec() {
         final String vf = "FILE:SCALE, e.g. happy.gguf:0.8";
-        List<FileArg> vs = new ArrayList<>();
+        final String cf = "FILE:VALUE, e.g. honest.gguf:4";
+        final String kf = "FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1";
+        LayerList range = layers == null ? LayerList.ALL : layers;
+        PositionFilter pos = grammar("--positions", SteeringSpec::parsePositions, positions);
+        HookSite hs = site;
+        ConditionRule rule = conditionRule;
+        Condition.Aggregate read = conditionRead;
+        SteeringSpec s = SteeringSpec.none();
         for (String a : vectors) {
             FileArg f = split("--vector", a, vf);
-            number("--vector", a, "SCALE", f.value, vf);
-            vs.add(f);
+            s = s.add(new SteeringSpec.Add(SteeringSpec.Ref.named(f.file.toString()), number("--vector", a, "SCALE", f.value, vf), range, hs, pos));
         }
-        int[] range = layerRange(layers);
-        PositionFilter pos = PositionFilter.parse(positions);
-        HookSite hs = site(site);
-        ConditionRule rule = ConditionRule.parse(conditionRule);
-        Condition.Aggregate read = switch (conditionRead.trim().toLowerCase(Locale.ROOT)) {
-            case "mean" -> Condition.Aggregate.MEAN;
-            case "last" -> Condition.Aggregate.LAST;
-            default -> throw new IllegalArgumentException("--condition-read '" + conditionRead + "': expected mean or last");
-        };
-
-        Steering s = Steering.none();
-        for (FileArg f : vs) {
-            SteeringVector v = VectorFiles.readFor(f.file, model);
-            s = s.add(v, number("--vector", f.file + ":" + f.value, "SCALE", f.value, vf), range[0], range[1], hs, pos);
-        }
-        for (String a : ablate) {
-            float[] d = direction(a, "--ablate");
-            if (d.length != model.config().dim())
-                throw new VectorFileException(Path.of(a), "vector file " + a + " has n_embd " + d.length + " but model " + Steering.modelName(model) + " has " + model.config().dim());
-            s = s.ablate(d);
-        }
-        final String cf = "FILE:VALUE, e.g. honest.gguf:4";
+        for (String a : ablate) s = s.ablate(ablation(a, "--ablate"));
         for (String a : clamp) {
             FileArg f = split("--clamp", a, cf);
-            double value = number("--clamp", a, "VALUE", f.value, cf);
-            s = s.clamp(VectorFiles.readFor(f.file, model), value, range[0], range[1], hs, pos);
+            s = s.clamp(new SteeringSpec.Clamp(SteeringSpec.Ref.named(f.file.toString()), number("--clamp", a, "VALUE", f.value, cf), range, hs, pos));
         }
-        final String kf = "FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1";
         for (String a : conditions) {
             FileArg outer = split("--condition", a, kf);
             FileArg inner = split("--condition", outer.file.toString(), kf);
@@ -187,15 +217,14 @@ public final class SteeringOptions {
             if (th.startsWith("<")) { cmp = Condition.Comparison.BELOW; th = th.substring(1); }
             else if (th.startsWith(">")) th = th.substring(1);
             double threshold = number("--condition", a, "THRESHOLD", th, kf);
-            SteeringVector v = VectorFiles.read(inner.file);
-            if (!v.has(layer) && v.layers().size() != 1)
-                throw new VectorFileException(inner.file, "--condition: vector file " + inner.file + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
-            float[] d = v.has(layer) ? v.get(layer) : v.layers().firstEntry().getValue().clone();
-            s = s.when(new Condition(inner.file.getFileName().toString(), d, layer, threshold, cmp, read));
+            s = s.when(new SteeringSpec.When(SteeringSpec.Ref.named(inner.file.toString()), layer, threshold, cmp, read));
         }
-        if (!conditions.isEmpty() && !any())
-            throw new IllegalArgumentException("--condition needs something to steer: add --vector, --clamp or --ablate");
-        return s.conditionRule(rule).keepNorm(keepNorm);
+        return s.rule(rule).keepNorm(keepNorm);
+    }
+
+    /** Parses every option (syntax first, then files) and builds the steering for this model. */
+    public Steering build(Model model) {
+        return spec().resolve(model, VectorSource.files(), FIELDS).steering();
     }
 
     /** Prints the CAST decision (one line per condition) when there are conditions. */

@@ -36,8 +36,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin VectorOption vector;
 
-    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", description = "Layers to sweep, one at a time: 1-4, 1,3 or 2 (default: every layer of the vector)")
-    String layers;
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
+            description = "Layers to sweep, one at a time: 1-4, 1,3 or 2 (default: every layer of the vector)")
+    dev.steer4j.util.LayerList layers;
 
     @Option(names = {"-c", "--coefficients"}, paramLabel = "START:STOP:STEP", defaultValue = "-2:2:0.5",
             description = "Coefficients: start:stop:step or a list like -1,0,1 (default: ${DEFAULT-VALUE})")
@@ -115,7 +116,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (ab == null && noTax && prompts == null) throw new IllegalArgumentException("nothing to measure: give --ab, --prompts, or drop --no-tax");
         try (Model m = model.load()) {
             SteeringVector v = vector.load(m);
-            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : Grid.layers(layers);
+            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : layers.orElse(v.layers().keySet());
             AbDataset data = ab == null ? null : AbDataset.load(ab).limit(limit);
             String neutralText = null, neutralName = null;
             if (!noTax) {

@@ -10,32 +10,6 @@ public final class Grid {
     private Grid() {}
 
     /**
-     * Layers as {@code 1-4}, {@code 1,3,5}, {@code 2} or a mix ({@code 0,2-3}). Duplicates are dropped; order is kept.
-     */
-    public static List<Integer> layers(String spec) {
-        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("layer list is empty");
-        LinkedHashSet<Integer> out = new LinkedHashSet<>();
-        for (String part : spec.split(",")) {
-            String p = part.strip();
-            try {
-                int dash = p.indexOf('-', 1);
-                if (dash > 0) {
-                    int a = Integer.parseInt(p.substring(0, dash).strip()), b = Integer.parseInt(p.substring(dash + 1).strip());
-                    if (a < 0 || b < a) throw new IllegalArgumentException("layer range '" + p + "' is empty or negative");
-                    for (int l = a; l <= b; l++) out.add(l);
-                } else {
-                    int l = Integer.parseInt(p);
-                    if (l < 0) throw new IllegalArgumentException("layer " + l + " is negative");
-                    out.add(l);
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("cannot read layers '" + spec + "': '" + p + "' is not a layer or a range like 1-4");
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    /**
      * Coefficients as {@code start:stop:step} (stop included when the steps land on it), a comma list
      * ({@code -1,0,1.5}) or one number. Values are computed in decimal, so {@code -2:2:0.5} gives exactly
      * -2, -1.5, ..., 2.

@@ -1,5 +1,6 @@
 package dev.steer4j.eval;
 
+import dev.steer4j.util.Text;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -174,8 +175,7 @@ public final class Judge {
     }
 
     private static String abbreviate(String s) {
-        String t = s.replaceAll("\\s+", " ").strip();
-        return t.length() > 200 ? t.substring(0, 197) + "..." : t;
+        return Text.abbreviate(s.replaceAll("\\s+", " ").strip(), 200);
     }
 
     /** One chat completion; retries 429 and 5xx answers and connection failures. */

@@ -1,5 +1,6 @@
 package dev.steer4j.guard;
 
+import dev.steer4j.util.Similarity;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
@@ -172,19 +173,8 @@ public final class Calibrator {
 
     /** Cosine of each prompt's activation with the direction (the detector score). */
     public static double[] scores(double[][][] acts, int li, float[] dir) {
-        double dn = 0;
-        for (float f : dir) dn += (double) f * f;
-        dn = Math.sqrt(dn);
         double[] s = new double[acts.length];
-        for (int p = 0; p < acts.length; p++) {
-            double dot = 0, nn = 0;
-            double[] x = acts[p][li];
-            for (int i = 0; i < x.length; i++) {
-                dot += x[i] * dir[i];
-                nn += x[i] * x[i];
-            }
-            s[p] = nn == 0 || dn == 0 ? 0 : dot / (Math.sqrt(nn) * dn);
-        }
+        for (int p = 0; p < acts.length; p++) s[p] = Similarity.cosine(acts[p][li], dir);
         return s;
     }
 

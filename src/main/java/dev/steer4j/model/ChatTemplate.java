@@ -1,5 +1,6 @@
 package dev.steer4j.model;
 
+import dev.steer4j.util.Text;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -84,20 +85,16 @@ public final class ChatTemplate {
         try {
             r = JINJAVA.renderForResult(template, ctx);
         } catch (RuntimeException e) {
-            throw new ChatTemplateException("the chat template failed: " + rootMessage(e));
+            throw new ChatTemplateException("the chat template failed: " + Text.rootMessage(e));
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL)
                 throw new ChatTemplateException("the chat template failed at line " + e.getLineno() + ": "
-                        + (e.getException() != null ? rootMessage(e.getException()) : e.getMessage()));
+                        + (e.getException() != null ? Text.rootMessage(e.getException()) : e.getMessage()));
         }
         return r.getOutput();
     }
 
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
 
     /** Hugging Face templates call {@code raise_exception('...')} to reject a conversation. */
     public static String raiseException(String message) {

@@ -1,5 +1,7 @@
 package dev.steer4j.read;
 
+import dev.steer4j.util.Auroc;
+
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ActivationCache;
 import dev.steer4j.runtime.ForwardPass;

@@ -1,5 +1,6 @@
 package dev.steer4j.read;
 
+import dev.steer4j.util.Similarity;
 import dev.steer4j.steer.SteeringVector;
 
 import java.util.ArrayList;
@@ -45,13 +46,6 @@ public final class CosineMatrix {
 
     /** cos(a, b); 0 when either is the zero vector. */
     public static double cosine(float[] a, float[] b) {
-        if (a.length != b.length) throw new IllegalArgumentException("widths differ: " + a.length + " vs " + b.length);
-        double d = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : d / Math.sqrt(na * nb);
+        return Similarity.cosine(a, b);
     }
 }

@@ -1,5 +1,6 @@
 package dev.steer4j.read;
 
+import dev.steer4j.util.Similarity;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ActivationCache;
 import dev.steer4j.runtime.ForwardPass;
@@ -27,18 +28,14 @@ public final class Projection {
 
     /** Projections of rows on the unit direction of {@code direction}. */
     public static double[] project(float[][] rows, float[] direction) {
-        double n = 0;
-        for (float f : direction) n += (double) f * f;
-        n = Math.sqrt(n);
+        double n = Similarity.norm(direction);
         if (!(n > 0)) throw new IllegalArgumentException("the direction has zero length; it cannot be read");
         double[] out = new double[rows.length];
         for (int r = 0; r < rows.length; r++) {
             float[] a = rows[r];
             if (a.length != direction.length)
                 throw new IllegalArgumentException("activation width " + a.length + " differs from the direction's " + direction.length);
-            double d = 0;
-            for (int i = 0; i < a.length; i++) d += (double) a[i] * direction[i];
-            out[r] = d / n;
+            out[r] = Similarity.dot(a, direction) / n;
         }
         return out;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.steer4j.util.Text;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,9 +19,11 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Reads prompts from a file, one at a time, so that a dataset larger than memory can be streamed:
+ * The one reader of prompt files (detect, read, capture, sweep, guard calibrate). Reads prompts one at a time, so that a dataset larger than memory can be streamed:
  * <ul>
- * <li>{@code .txt} (or anything else): one prompt per non-blank line; {@code \n} inside a line stands for a newline;</li>
+ * <li>{@code .txt} (or anything else): one prompt per line, without its surrounding white space; blank lines and
+ *     lines whose first non-blank character is {@code #} (comments) are skipped; {@code \n} inside a line stands for
+ *     a newline;</li>
  * <li>{@code .jsonl}: one JSON value per line, a string or an object with a {@code text}, {@code prompt},
  *     {@code question} or {@code instruction} field;</li>
  * <li>{@code .json}: an array of such values.</li>
@@ -41,7 +44,7 @@ public final class PromptFile {
         try (Source s = open(path)) {
             while (s.hasNext()) out.add(s.next().text());
         }
-        if (out.isEmpty()) throw new IllegalArgumentException(path + ": no prompts found (the file is empty)");
+        if (out.isEmpty()) throw new IllegalArgumentException(path + ": no prompts found (the file is empty or holds only comments)");
         return out;
     }
 
@@ -72,17 +75,13 @@ public final class PromptFile {
             }
             throw new IllegalArgumentException(location + ": object has none of the fields " + String.join(", ", FIELDS) + " (fields: " + iterable(n.fieldNames()) + ")");
         }
-        throw new IllegalArgumentException(location + ": expected a string or an object, found " + n.getNodeType().toString().toLowerCase() + " " + abbreviate(n.toString()));
+        throw new IllegalArgumentException(location + ": expected a string or an object, found " + n.getNodeType().toString().toLowerCase() + " " + Text.abbreviate(n.toString(), 60));
     }
 
     private static List<String> iterable(Iterator<String> it) {
         List<String> l = new ArrayList<>();
         it.forEachRemaining(l::add);
         return l;
-    }
-
-    static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 
     /** A closeable iterator of prompts. */
@@ -133,7 +132,7 @@ public final class PromptFile {
             String s;
             while ((s = in.readLine()) != null) {
                 line++;
-                if (s.isBlank()) continue;
+                if (s.isBlank() || (!json && s.strip().startsWith("#"))) continue;
                 String loc = path + ":" + line;
                 String text;
                 if (json) {
@@ -145,7 +144,7 @@ public final class PromptFile {
                     }
                     text = textOf(n, loc);
                 } else {
-                    text = s.replace("\\n", "\n");
+                    text = s.strip().replace("\\n", "\n");
                 }
                 return new Prompt(index++, text, loc);
             }

@@ -31,7 +31,9 @@ final class CompletionHandler {
     /** 403 when the server refuses client steering and the request asks for some. */
     void checkAllowed(ServeRequest req) {
         if (served.options().clientSteering()) return;
-        String field = !req.steering().isEmpty() ? "steering" : !req.ablate().isEmpty() ? "ablate" : !req.conditions().isEmpty() ? "condition" : null;
+        var spec = req.steering().spec();
+        String field = !spec.adds().isEmpty() ? "steering" : !spec.clamps().isEmpty() ? "clamp" : !spec.ablations().isEmpty() ? "ablate"
+                : !spec.conditions().isEmpty() ? "condition" : null;
         if (field != null) throw ServedModel.clientSteeringDisabled(field, "'" + field + "'");
     }
 

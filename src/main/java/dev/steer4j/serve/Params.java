@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.util.Text;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
@@ -10,8 +11,7 @@ final class Params {
     private Params() {}
 
     static String show(JsonNode v) {
-        String s = v.toString();
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+        return Text.abbreviate(v.toString(), 60);
     }
 
     static boolean absent(JsonNode v) {

@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.util.Similarity;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.SequenceState;
 import dev.steer4j.tokenizer.Tokenizer;
@@ -26,9 +27,7 @@ final class ProjectionProbe {
     ProjectionProbe(String label, int layer, float[] direction) {
         this.label = label;
         this.layer = layer;
-        double n = 0;
-        for (float f : direction) n += (double) f * f;
-        n = Math.sqrt(n);
+        double n = Similarity.norm(direction);
         if (!(n > 0)) throw ApiException.invalid("projection", "the projection direction of " + label + " at layer " + layer + " is zero");
         this.unit = new float[direction.length];
         for (int i = 0; i < unit.length; i++) unit[i] = (float) (direction[i] / n);
@@ -41,10 +40,7 @@ final class ProjectionProbe {
             for (int r = 0; r < a.rows(); r++) {
                 int pos = a.position(r);
                 if (pos >= values.length) values = Arrays.copyOf(values, Math.max(pos + 1, values.length * 2));
-                double dot = 0;
-                int off = a.offset(r);
-                for (int i = 0; i < w; i++) dot += (double) d[off + i] * unit[i];
-                values[pos] = (float) dot;
+                values[pos] = (float) Similarity.dot(d, a.offset(r), unit, w);
                 count = Math.max(count, pos + 1);
             }
         });

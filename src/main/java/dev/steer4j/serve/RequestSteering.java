@@ -4,119 +4,90 @@ import dev.steer4j.guard.Detector;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.HookSite;
-import dev.steer4j.steer.Condition;
 import dev.steer4j.steer.Steering;
+import dev.steer4j.steer.SteeringSpec;
+import dev.steer4j.steer.SteeringSpecException;
+import dev.steer4j.steer.SteeringSpecResolver;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.VectorMetadata;
+import dev.steer4j.steer.VectorSource;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Resolves a request's {@code steering}, {@code ablate}, {@code condition} and {@code projection} against the model and the library. */
+/**
+ * Resolves a request's steering spec against the model and the vector library (errors as 400/404 naming the body's
+ * field), echoes what was applied, and builds the {@code projection} probe.
+ */
 final class RequestSteering {
     private final Model model;
     private final VectorLibrary library;
     private final Guard guard;
+    private final VectorSource source;
 
     RequestSteering(ServedModel served) {
         this.model = served.model();
         this.library = served.library();
         this.guard = served.guard();
+        this.source = new VectorSource() {
+            @Override
+            public SteeringVector get(SteeringSpec.Ref ref) {
+                if (ref.inline() != null) return SteeringVector.of(ref.inline(), VectorMetadata.unknown().withMethod("inline"));
+                try {
+                    return library.get(ref.name());
+                } catch (ApiException e) {
+                    if (e.status() == 404) throw new VectorSource.NotFound(e.getMessage());
+                    throw e;
+                }
+            }
+
+            @Override
+            public String describe(SteeringSpec.Ref ref) {
+                return VectorRef.describe(ref);
+            }
+        };
     }
-    /** Builds the request's steering: library or inline vectors, ablations, CAST conditions. */
+
+    /** The request's steering; what was applied goes into {@code echo} (the response's {@code steer4j} field). */
     Steering build(ServeRequest req, Map<String, Object> echo) {
-        Steering s = Steering.none();
-        List<Map<String, Object>> echoSteer = new ArrayList<>();
-        for (int i = 0; i < req.steering().size(); i++) {
-            ServeRequest.SteerSpec sp = req.steering().get(i);
-            String p = "steering[" + i + "]";
-            SteeringVector v = resolve(sp.vector(), p + ".vector");
-            if (v.layers().subMap(sp.fromLayer(), true, sp.toLayer(), true).isEmpty())
-                throw ApiException.invalid(p + ".layers", "vector " + sp.vector().describe() + " has no direction in layers " + sp.fromLayer() + "-"
-                        + (sp.toLayer() == Integer.MAX_VALUE ? "" : sp.toLayer()) + " (it has layers " + v.layers().keySet() + ")");
-            try {
-                s = s.add(v, sp.coefficient(), sp.fromLayer(), sp.toLayer(), HookSite.RESID_POST, sp.positions());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(p, "invalid_steering", p + ": " + e.getMessage());
-            }
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("vector", sp.vector().name() != null ? sp.vector().name() : "inline");
-            x.put("coefficient", sp.coefficient());
-            x.put("layers", List.copyOf(v.layers().subMap(sp.fromLayer(), true, sp.toLayer(), true).keySet()));
-            x.put("positions", sp.positions().toString());
-            echoSteer.add(x);
+        SteeringBody.Parsed parsed = req.steering();
+        SteeringSpec spec = parsed.spec();
+        SteeringSpecResolver.Resolved r;
+        try {
+            r = spec.resolve(model, source, parsed.fields());
+        } catch (SteeringSpecException e) {
+            String msg = "'" + e.field() + "': " + e.reason();
+            if (e.notFound()) throw ApiException.notFound(e.field(), "vector_not_found", msg);
+            throw ApiException.invalid(e.field(), e.field().startsWith("condition") ? "invalid_condition" : "invalid_steering", msg);
         }
-        List<Map<String, Object>> echoAblate = new ArrayList<>();
-        for (int i = 0; i < req.ablate().size(); i++) {
-            ServeRequest.AblateSpec a = req.ablate().get(i);
-            String p = "ablate[" + i + "]";
-            SteeringVector v = resolve(a.vector(), p);
-            int layer = pickLayer(v, a.layer(), p + ".layer");
-            try {
-                s = s.ablate(v.get(layer));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(p, "invalid_steering", p + ": " + e.getMessage());
-            }
-            echoAblate.add(Map.of("vector", a.vector().name() != null ? a.vector().name() : "inline", "layer", layer));
+        List<Map<String, Object>> steer = new ArrayList<>(), clamp = new ArrayList<>(), ablate = new ArrayList<>();
+        for (int i = 0; i < spec.adds().size(); i++) {
+            SteeringSpec.Add a = spec.adds().get(i);
+            steer.add(echo(a.vector(), "coefficient", a.coefficient(), r.addLayers().get(i), a.site(), a.positions().toString()));
         }
-        for (int i = 0; i < req.conditions().size(); i++) {
-            ServeRequest.ConditionSpec c = req.conditions().get(i);
-            String p = req.conditions().size() == 1 ? "condition" : "condition[" + i + "]";
-            SteeringVector v = resolve(c.vector(), p + ".vector");
-            int layer = c.layer();
-            float[] dir;
-            if (v.has(layer)) dir = v.get(layer);
-            else if (v.layers().size() == 1) dir = v.layers().firstEntry().getValue().clone();
-            else throw ApiException.invalid(p + ".layer", "vector " + c.vector().describe() + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
-            if (layer >= model.config().layers())
-                throw ApiException.invalid(p + ".layer", "'" + p + ".layer' = " + layer + " does not exist (the model has layers 0-" + (model.config().layers() - 1) + ")");
-            try {
-                s = s.when(new Condition(c.vector().name() != null ? c.vector().name() : "inline", dir, layer, c.threshold(), c.comparison(), c.aggregate()));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(p, "invalid_condition", p + ": " + e.getMessage());
-            }
+        for (int i = 0; i < spec.clamps().size(); i++) {
+            SteeringSpec.Clamp c = spec.clamps().get(i);
+            clamp.add(echo(c.vector(), "value", c.value(), r.clampLayers().get(i), c.site(), c.positions().toString()));
         }
-        s = s.conditionRule(req.conditionRule());
-        if (!echoSteer.isEmpty()) echo.put("steering", echoSteer);
-        if (!echoAblate.isEmpty()) echo.put("ablate", echoAblate);
-        return s;
+        for (int i = 0; i < spec.ablations().size(); i++)
+            ablate.add(Map.of("vector", spec.ablations().get(i).vector().label(), "layer", r.ablateLayers().get(i)));
+        if (!steer.isEmpty()) echo.put("steering", steer);
+        if (!clamp.isEmpty()) echo.put("clamp", clamp);
+        if (!ablate.isEmpty()) echo.put("ablate", ablate);
+        if (spec.keepNorm() && !spec.isEmpty()) echo.put("keep_norm", true);
+        return r.steering();
     }
 
-    /** The library vector or the inline directions, checked against the model's width and layers. */
-    private SteeringVector resolve(VectorRef ref, String param) {
-        SteeringVector v;
-        if (ref.name() != null) {
-            try {
-                v = library.get(ref.name());
-            } catch (ApiException e) {
-                if (e.status() == 404) throw ApiException.notFound(param, "vector_not_found", "'" + param + "': " + e.getMessage());
-                throw e;
-            }
-        } else {
-            try {
-                v = SteeringVector.of(ref.inline(), VectorMetadata.unknown().withMethod("inline"));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(param, "'" + param + "': " + e.getMessage());
-            }
-        }
-        if (v.dim() != model.config().dim())
-            throw ApiException.invalid(param, "vector " + ref.describe() + " has " + v.dim() + " numbers per layer but the model's n_embd is " + model.config().dim());
-        int last = v.layers().lastKey();
-        if (last >= model.config().layers())
-            throw ApiException.invalid(param, "vector " + ref.describe() + " has a direction for layer " + last + " but the model has layers 0-" + (model.config().layers() - 1));
-        return v;
-    }
-
-    /** The layer asked for, the only layer, or the middle one of the vector's layers. */
-    private static int pickLayer(SteeringVector v, Integer layer, String param) {
-        if (layer != null) {
-            if (!v.has(layer)) throw ApiException.invalid(param, "the vector has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
-            return layer;
-        }
-        List<Integer> ls = new ArrayList<>(v.layers().keySet());
-        return ls.get(ls.size() / 2);
+    private static Map<String, Object> echo(SteeringSpec.Ref v, String amountName, double amount, List<Integer> layers, HookSite site, String positions) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("vector", v.label());
+        x.put(amountName, amount);
+        x.put("layers", layers);
+        if (site != HookSite.RESID_POST) x.put("site", site.suffix.substring("hook_".length()));
+        x.put("positions", positions);
+        return x;
     }
 
     ProjectionProbe probe(ServeRequest.ProjectionSpec p) {
@@ -126,9 +97,37 @@ final class RequestSteering {
                     + (guard == null ? " (the server runs without a guard)" : " (GET /v1/guard lists them)"));
             return new ProjectionProbe("detector:" + d.name(), d.layer(), d.direction());
         }
-        SteeringVector v = resolve(p.vector(), "projection.vector");
-        int layer = pickLayer(v, p.layer(), "projection.layer");
-        return new ProjectionProbe(p.vector().name() != null ? p.vector().name() : "inline", layer, v.get(layer));
+        SteeringVector v = projectionVector(p.vector());
+        int layer = pickLayer(v, p.layer());
+        return new ProjectionProbe(p.vector().label(), layer, v.get(layer));
     }
 
+    /** The projection's vector, checked against the model's width and layers. */
+    private SteeringVector projectionVector(SteeringSpec.Ref ref) {
+        String param = "projection.vector";
+        SteeringVector v;
+        try {
+            v = source.get(ref);
+        } catch (VectorSource.NotFound e) {
+            throw ApiException.notFound(param, "vector_not_found", "'" + param + "': " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(param, "'" + param + "': " + e.getMessage());
+        }
+        if (v.dim() != model.config().dim())
+            throw ApiException.invalid(param, VectorRef.describe(ref) + " has " + v.dim() + " numbers per layer but the model's n_embd is " + model.config().dim());
+        int last = v.layers().lastKey();
+        if (last >= model.config().layers())
+            throw ApiException.invalid(param, VectorRef.describe(ref) + " has a direction for layer " + last + " but the model has layers 0-" + (model.config().layers() - 1));
+        return v;
+    }
+
+    /** The layer asked for, the only layer, or the middle one of the vector's layers (a reading, so any layer will do). */
+    private static int pickLayer(SteeringVector v, Integer layer) {
+        if (layer != null) {
+            if (!v.has(layer)) throw ApiException.invalid("projection.layer", "the vector has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
+            return layer;
+        }
+        List<Integer> ls = new ArrayList<>(v.layers().keySet());
+        return ls.get(ls.size() / 2);
+    }
 }

@@ -2,6 +2,7 @@ package dev.steer4j.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steer4j.model.Model;
+import dev.steer4j.steer.SteeringSpec;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.VectorMetadata;
 import dev.steer4j.steer.data.ContrastiveDataset;
@@ -25,7 +26,9 @@ final class VectorExtraction {
 
     static SteeringVector fromJson(Model model, JsonNode body) {
         if (body.has("directions")) {
-            VectorRef ref = VectorRef.parse(body.get("directions"), "directions");
+            SteeringSpec.Ref ref = VectorRef.parse(body.get("directions"), "directions");
+            if (ref.inline() == null)
+                throw ApiException.invalid("directions", "invalid_type", "'directions' must be {\"<layer>\": [floats]}, not a vector name");
             try {
                 return SteeringVector.of(ref.inline(), VectorMetadata.unknown().withMethod("inline"));
             } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package dev.steer4j.serve;
 
+import dev.steer4j.util.Text;
 import dev.steer4j.model.Model;
 import dev.steer4j.steer.ControlVectorFile;
 import dev.steer4j.steer.SteeringVector;
@@ -57,13 +58,10 @@ public final class VectorLibrary {
     public static String checkName(String name, String param) {
         if (name == null || !NAME.matcher(name).matches() || name.contains(".."))
             throw ApiException.invalid(param, "invalid_vector_name", "'" + param + "' must be a vector name of letters, digits, '_', '-' or '.' "
-                    + "(starting with a letter or digit, at most 64 characters, no '..'), got " + (name == null ? "nothing" : "\"" + abbreviate(name) + "\""));
+                    + "(starting with a letter or digit, at most 64 characters, no '..'), got " + (name == null ? "nothing" : "\"" + Text.abbreviate(name, 80) + "\""));
         return name;
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
-    }
 
     private Path file(String name) {
         Path p = dir.resolve(name + EXT).normalize();

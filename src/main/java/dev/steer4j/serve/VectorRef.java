@@ -1,19 +1,22 @@
 package dev.steer4j.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.steer4j.steer.SteeringSpec;
 
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A vector named in a request: either a library name ({@code "happy"}) or inline directions
+ * Reads a vector named in a request: either a library name ({@code "happy"}) or inline directions
  * ({@code {"3": [0.1, ...]}}, layer to floats).
  */
-record VectorRef(String name, Map<Integer, float[]> inline) {
-    static VectorRef parse(JsonNode v, String path) {
+final class VectorRef {
+    private VectorRef() {}
+
+    static SteeringSpec.Ref parse(JsonNode v, String path) {
         if (Params.absent(v)) throw ApiException.invalid(path, "missing_parameter", "'" + path + "' is required (a library vector name or {\"<layer>\": [floats]})");
-        if (v.isTextual()) return new VectorRef(VectorLibrary.checkName(v.asText(), path), null);
+        if (v.isTextual()) return SteeringSpec.Ref.named(VectorLibrary.checkName(v.asText(), path));
         if (!v.isObject() || v.isEmpty())
             throw ApiException.invalid(path, "invalid_type", "'" + path + "' must be a library vector name or a non-empty object {\"<layer>\": [floats]}, got " + Params.show(v));
         Map<Integer, float[]> dirs = new TreeMap<>();
@@ -42,10 +45,11 @@ record VectorRef(String name, Map<Integer, float[]> inline) {
             width = f.length;
             dirs.put(layer, f);
         }
-        return new VectorRef(null, dirs);
+        return SteeringSpec.Ref.inline(dirs);
     }
 
-    String describe() {
-        return name != null ? "'" + name + "'" : "inline vector " + inline.keySet();
+    /** How errors name the vector: {@code vector 'happy'} or {@code inline vector [2, 3]}. */
+    static String describe(SteeringSpec.Ref ref) {
+        return ref.name() != null ? "vector '" + ref.name() + "'" : "inline vector " + ref.inline().keySet();
     }
 }

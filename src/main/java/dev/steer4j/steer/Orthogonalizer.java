@@ -1,5 +1,6 @@
 package dev.steer4j.steer;
 
+import dev.steer4j.util.Similarity;
 import dev.steer4j.format.gguf.GGUFFile;
 import dev.steer4j.format.gguf.GGUFTensorInfo;
 import dev.steer4j.format.gguf.GGUFValue;
@@ -87,8 +88,7 @@ public final class Orthogonalizer {
     static void projectRows(float[] m, int rows, int dim, float[] r) {
         for (int i = 0; i < rows; i++) {
             int off = i * dim;
-            double dot = 0;
-            for (int j = 0; j < dim; j++) dot += (double) m[off + j] * r[j];
+            double dot = Similarity.dot(m, off, r, dim);
             for (int j = 0; j < dim; j++) m[off + j] = (float) (m[off + j] - dot * r[j]);
         }
     }

@@ -1,16 +1,13 @@
 package dev.steer4j.steer;
 
 import dev.steer4j.model.Model;
-import dev.steer4j.runtime.Activations;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.runtime.HookRegistry;
 import dev.steer4j.runtime.HookSite;
 import dev.steer4j.runtime.SequenceState;
-import dev.steer4j.tensor.VectorMath;
+import dev.steer4j.util.LayerList;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,16 +36,19 @@ import java.util.Map;
  * <li>{@link #when(Condition) when}: CAST; everything in this steering applies only when the prompt meets the
  *     conditions (see {@link Applied} for when the decision is taken).</li>
  * </ul>
- * At one hook point the order is: ablate, add, clamp, rescale.
+ * At one hook point the order is: ablate, add, clamp, rescale. {@link SteeringPlan} compiles the interventions into
+ * per-hook plans, {@link SteeringKernel} runs them on the rows, {@link CastGate} takes the CAST decision; requests
+ * from the CLI, the server and Java code arrive as a {@link SteeringSpec} and resolve into one of these.
  */
 public final class Steering {
-    private sealed interface Op permits AddOp, AblateOp, ClampOp {}
+    /** One intervention, as the plan compiles it. */
+    sealed interface Op permits AddOp, AblateOp, ClampOp {}
 
-    private record AddOp(SteeringVector vector, double coefficient, int from, int to, HookSite site, PositionFilter positions) implements Op {}
+    record AddOp(SteeringVector vector, double coefficient, LayerList layers, HookSite site, PositionFilter positions) implements Op {}
 
-    private record AblateOp(float[] unit, int from, int to) implements Op {}
+    record AblateOp(float[] unit, int from, int to) implements Op {}
 
-    private record ClampOp(SteeringVector vector, double value, int from, int to, HookSite site, PositionFilter positions) implements Op {}
+    record ClampOp(SteeringVector vector, double value, LayerList layers, HookSite site, PositionFilter positions) implements Op {}
 
     private static final Steering NONE = new Steering(List.of(), false, List.of(), ConditionRule.AND);
 
@@ -71,6 +71,7 @@ public final class Steering {
     public List<Condition> conditions() { return conditions; }
     public ConditionRule conditionRule() { return rule; }
     public boolean keepsNorm() { return keepNorm; }
+    List<Op> ops() { return ops; }
 
     private Steering with(Op op) {
         List<Op> o = new ArrayList<>(ops);
@@ -83,19 +84,23 @@ public final class Steering {
      * {@code blocks.L.hook_resid_post} at every position, for every layer L the vector has.
      */
     public Steering add(SteeringVector v, double coefficient) {
-        return add(v, coefficient, 0, Integer.MAX_VALUE, HookSite.RESID_POST, PositionFilter.ALL);
+        return add(v, coefficient, LayerList.ALL, HookSite.RESID_POST, PositionFilter.ALL);
+    }
+
+    /** {@link #add(SteeringVector, double, LayerList, HookSite, PositionFilter)} over the layers [fromLayer, toLayer]. */
+    public Steering add(SteeringVector v, double coefficient, int fromLayer, int toLayer, HookSite site, PositionFilter positions) {
+        return add(v, coefficient, range(fromLayer, toLayer), site, positions);
     }
 
     /**
-     * Adds {@code direction.L × coefficient} at {@code blocks.L.<site>} for the layers L of the vector in
-     * [fromLayer, toLayer], at the positions the filter accepts. For {@code hook_embed} and
-     * {@code ln_final.hook_normalized} (sites without a layer), the vector must have exactly one direction in range.
+     * Adds {@code direction.L × coefficient} at {@code blocks.L.<site>} for the layers L of the vector in the list,
+     * at the positions the filter accepts. For {@code hook_embed} and {@code ln_final.hook_normalized} (sites without
+     * a layer), the vector must have exactly one direction in the list.
      */
-    public Steering add(SteeringVector v, double coefficient, int fromLayer, int toLayer, HookSite site, PositionFilter positions) {
+    public Steering add(SteeringVector v, double coefficient, LayerList layers, HookSite site, PositionFilter positions) {
         if (v == null) throw new IllegalArgumentException("steering vector is null");
         if (!Double.isFinite(coefficient)) throw new IllegalArgumentException("coefficient " + coefficient + " is not a finite number");
-        checkRange(fromLayer, toLayer);
-        return with(new AddOp(v, coefficient, fromLayer, toLayer, site == null ? HookSite.RESID_POST : site,
+        return with(new AddOp(v, coefficient, layers == null ? LayerList.ALL : layers, site == null ? HookSite.RESID_POST : site,
                 positions == null ? PositionFilter.ALL : positions));
     }
 
@@ -109,25 +114,29 @@ public final class Steering {
      * output is included when {@code fromLayer == 0}.
      */
     public Steering ablate(float[] direction, int fromLayer, int toLayer) {
-        checkRange(fromLayer, toLayer);
+        range(fromLayer, toLayer);
         return with(new AblateOp(unit(direction, "ablation direction"), fromLayer, toLayer));
     }
 
     /** Sets the projection on each (unit) direction of the vector to {@code value} at its layers' resid_post, all positions. */
     public Steering clamp(SteeringVector v, double value) {
-        return clamp(v, value, 0, Integer.MAX_VALUE, HookSite.RESID_POST, PositionFilter.ALL);
+        return clamp(v, value, LayerList.ALL, HookSite.RESID_POST, PositionFilter.ALL);
     }
 
     public Steering clamp(SteeringVector v, double value, int fromLayer, int toLayer, HookSite site, PositionFilter positions) {
+        return clamp(v, value, range(fromLayer, toLayer), site, positions);
+    }
+
+    /** Sets the projection on each unit direction of the vector in the layer list to {@code value} at {@code site}. */
+    public Steering clamp(SteeringVector v, double value, LayerList layers, HookSite site, PositionFilter positions) {
         if (v == null) throw new IllegalArgumentException("steering vector is null");
         if (!Double.isFinite(value)) throw new IllegalArgumentException("clamp value " + value + " is not a finite number");
-        checkRange(fromLayer, toLayer);
-        for (var e : v.layers().entrySet()) {
-            if (e.getKey() >= fromLayer && e.getKey() <= toLayer && SteeringVector.norm(e.getValue()) == 0)
+        LayerList ls = layers == null ? LayerList.ALL : layers;
+        for (var e : ls.select(v.layers()).entrySet()) {
+            if (SteeringVector.norm(e.getValue()) == 0)
                 throw new IllegalArgumentException("cannot clamp along the zero direction of layer " + e.getKey());
         }
-        return with(new ClampOp(v, value, fromLayer, toLayer, site == null ? HookSite.RESID_POST : site,
-                positions == null ? PositionFilter.ALL : positions));
+        return with(new ClampOp(v, value, ls, site == null ? HookSite.RESID_POST : site, positions == null ? PositionFilter.ALL : positions));
     }
 
     /** repeng's {@code normalize}: rows changed by add/clamp are rescaled to their norm before the change. */
@@ -154,8 +163,9 @@ public final class Steering {
         return new Steering(o, keepNorm || other.keepNorm, cs, other.conditions.isEmpty() ? rule : other.rule);
     }
 
-    private static void checkRange(int from, int to) {
+    private static LayerList range(int from, int to) {
         if (from < 0 || to < from) throw new IllegalArgumentException("layer range " + from + "-" + to + " is empty or negative");
+        return LayerList.range(from, to);
     }
 
     static float[] unit(float[] d, String what) {
@@ -175,99 +185,15 @@ public final class Steering {
         return n == null || n.isBlank() ? "model" : n;
     }
 
-    // ---------------------------------------------------------------- application
-
-    /** Per hook point: every intervention folded into flat arrays, so a call is one pass per kind. */
-    private static final class Plan {
-        final List<float[]> ablate = new ArrayList<>();
-        final Map<PositionFilter, float[]> adds = new LinkedHashMap<>();
-        final List<float[]> clampDirs = new ArrayList<>();
-        final List<Float> clampValues = new ArrayList<>();
-        final List<PositionFilter> clampFilters = new ArrayList<>();
-    }
-
     /**
      * Registers this steering's hooks on {@code seq} and returns the handle that removes them. Vectors are checked
      * against the sequence's model here (width, layers).
      */
     public Applied applyTo(SequenceState seq) {
         Model model = seq.model();
-        int dim = model.config().dim();
-        int layers = model.config().layers();
-        String mname = modelName(model);
-        Map<HookPoint, Plan> plans = new LinkedHashMap<>();
-        for (Op op : ops) {
-            switch (op) {
-                case AddOp a -> {
-                    for (var e : directions(a.vector, a.from, a.to, a.site, dim, layers, mname).entrySet()) {
-                        Plan p = plans.computeIfAbsent(e.getKey(), k -> new Plan());
-                        float[] sum = p.adds.computeIfAbsent(a.positions, k -> new float[dim]);
-                        float[] v = e.getValue();
-                        for (int i = 0; i < dim; i++) sum[i] += (float) (v[i] * a.coefficient);
-                    }
-                }
-                case ClampOp c -> {
-                    for (var e : directions(c.vector, c.from, c.to, c.site, dim, layers, mname).entrySet()) {
-                        Plan p = plans.computeIfAbsent(e.getKey(), k -> new Plan());
-                        p.clampDirs.add(unit(e.getValue(), "clamp direction"));
-                        p.clampValues.add((float) c.value);
-                        p.clampFilters.add(c.positions);
-                    }
-                }
-                case AblateOp ab -> {
-                    if (ab.unit.length != dim)
-                        throw new IllegalArgumentException("ablation direction has n_embd " + ab.unit.length + " but model " + mname + " has " + dim);
-                    if (ab.from >= layers)
-                        throw new IllegalArgumentException("ablation layers " + ab.from + "-" + ab.to + " are outside model " + mname + " (layers 0-" + (layers - 1) + ")");
-                    if (ab.from == 0) plans.computeIfAbsent(HookPoint.embed(), k -> new Plan()).ablate.add(ab.unit);
-                    for (int l = ab.from; l <= Math.min(ab.to, layers - 1); l++) {
-                        plans.computeIfAbsent(HookPoint.of(HookSite.ATTN_OUT, l), k -> new Plan()).ablate.add(ab.unit);
-                        plans.computeIfAbsent(HookPoint.of(HookSite.MLP_OUT, l), k -> new Plan()).ablate.add(ab.unit);
-                    }
-                }
-            }
-        }
-        for (Condition c : conditions) {
-            if (c.direction().length != dim)
-                throw new IllegalArgumentException("condition '" + c.name() + "' has n_embd " + c.direction().length + " but model " + mname + " has " + dim);
-            if (c.layer() >= layers)
-                throw new IllegalArgumentException("condition '" + c.name() + "' reads layer " + c.layer() + " but model " + mname + " has layers 0-" + (layers - 1));
-        }
-        return new Applied(seq, plans, keepNorm, conditions, rule, dim);
+        Map<HookPoint, SteeringPlan.Point> plans = SteeringPlan.compile(ops, conditions, model);
+        return new Applied(seq, plans, keepNorm, conditions, rule, model.config().dim());
     }
-
-    /** The vector's directions that land on hook points, checked against the model. */
-    private static Map<HookPoint, float[]> directions(SteeringVector v, int from, int to, HookSite site, int dim, int layers, String mname) {
-        if (v.dim() != dim)
-            throw new IllegalArgumentException(describe(v) + " has n_embd " + v.dim() + " but model " + mname + " has " + dim);
-        Map<HookPoint, float[]> out = new LinkedHashMap<>();
-        var sub = v.layers().subMap(from, true, to, true);
-        if (sub.isEmpty())
-            throw new IllegalArgumentException(describe(v) + " has no direction in layers " + range(from, to) + " (it has layers " + v.layers().keySet() + ")");
-        if (!site.perLayer) {
-            if (sub.size() != 1)
-                throw new IllegalArgumentException(site.suffix + " has no layer, so the vector must have exactly one direction in range, but " + describe(v) + " has layers " + sub.keySet());
-            out.put(HookPoint.of(site, -1), sub.firstEntry().getValue());
-            return out;
-        }
-        for (var e : sub.entrySet()) {
-            if (e.getKey() >= layers)
-                throw new IllegalArgumentException(describe(v) + " has a direction for layer " + e.getKey() + " but model " + mname + " has layers 0-" + (layers - 1));
-            out.put(HookPoint.of(site, e.getKey()), e.getValue());
-        }
-        return out;
-    }
-
-    private static String range(int from, int to) {
-        return to == Integer.MAX_VALUE ? from + "-" : from + "-" + to;
-    }
-
-    private static String describe(SteeringVector v) {
-        String src = v.metadata().extra().get("source");
-        return src != null ? "vector file " + src : "steering vector";
-    }
-
-    // ---------------------------------------------------------------- runtime
 
     /**
      * Steering registered on one sequence. Closing it removes every hook.
@@ -285,10 +211,10 @@ public final class Steering {
      */
     public static final class Applied implements AutoCloseable {
         private final List<HookRegistry.Registration> registrations = new ArrayList<>();
-        private final Gate gate;
+        private final CastGate gate;
 
-        Applied(SequenceState seq, Map<HookPoint, Plan> plans, boolean keepNorm, List<Condition> conditions, ConditionRule rule, int dim) {
-            this.gate = conditions.isEmpty() ? null : new Gate(conditions, rule, dim);
+        Applied(SequenceState seq, Map<HookPoint, SteeringPlan.Point> plans, boolean keepNorm, List<Condition> conditions, ConditionRule rule, int dim) {
+            this.gate = conditions.isEmpty() ? null : new CastGate(conditions, rule, dim);
             try {
                 if (gate != null) {
                     registrations.add(seq.hooks().add(HookPoint.embed(), gate::start));
@@ -298,7 +224,7 @@ public final class Steering {
                     }
                 }
                 for (var e : plans.entrySet()) {
-                    registrations.add(seq.hooks().add(e.getKey(), new PointHook(e.getValue(), keepNorm, gate)));
+                    registrations.add(seq.hooks().add(e.getKey(), new SteeringKernel(e.getValue(), keepNorm, gate)));
                 }
             } catch (RuntimeException ex) {
                 close();
@@ -313,187 +239,13 @@ public final class Steering {
 
         /** True when the interventions currently apply (always, without conditions). */
         public boolean active() {
-            return gate == null || gate.active;
+            return gate == null || gate.active();
         }
 
         @Override
         public void close() {
             for (int i = registrations.size() - 1; i >= 0; i--) registrations.get(i).close();
             registrations.clear();
-        }
-    }
-
-    /** The composed intervention at one hook point. */
-    private static final class PointHook implements dev.steer4j.runtime.Hook {
-        private final float[][] ablate;
-        private final PositionFilter[] addFilters;
-        private final float[][] adds;
-        private final float[][] clampDirs;
-        private final float[] clampValues;
-        private final PositionFilter[] clampFilters;
-        private final boolean keepNorm;
-        private final Gate gate;
-
-        PointHook(Plan p, boolean keepNorm, Gate gate) {
-            this.ablate = p.ablate.toArray(float[][]::new);
-            this.addFilters = p.adds.keySet().toArray(PositionFilter[]::new);
-            this.adds = p.adds.values().toArray(float[][]::new);
-            this.clampDirs = p.clampDirs.toArray(float[][]::new);
-            this.clampValues = new float[p.clampValues.size()];
-            for (int i = 0; i < clampValues.length; i++) clampValues[i] = p.clampValues.get(i);
-            this.clampFilters = p.clampFilters.toArray(PositionFilter[]::new);
-            this.keepNorm = keepNorm && (adds.length > 0 || clampDirs.length > 0);
-            this.gate = gate;
-        }
-
-        @Override
-        public void apply(Activations a) {
-            if (gate != null && !gate.active) return;
-            float[] d = a.data();
-            int w = a.width();
-            int pl = a.promptLength();
-            for (int r = 0, rows = a.rows(); r < rows; r++) {
-                int off = a.offset(r);
-                int pos = a.position(r);
-                for (float[] u : ablate) {
-                    double dot = 0;
-                    for (int i = 0; i < w; i++) dot += (double) d[off + i] * u[i];
-                    VectorMath.axpy((float) -dot, u, 0, d, off, w);
-                }
-                double before = keepNorm ? norm(d, off, w) : 0;
-                boolean changed = false;
-                for (int k = 0; k < adds.length; k++) {
-                    if (addFilters[k].test(pos, pl)) {
-                        VectorMath.add(adds[k], 0, d, off, w);
-                        changed = true;
-                    }
-                }
-                for (int k = 0; k < clampDirs.length; k++) {
-                    if (clampFilters[k].test(pos, pl)) {
-                        float[] u = clampDirs[k];
-                        double dot = 0;
-                        for (int i = 0; i < w; i++) dot += (double) d[off + i] * u[i];
-                        VectorMath.axpy((float) (clampValues[k] - dot), u, 0, d, off, w);
-                        changed = true;
-                    }
-                }
-                if (keepNorm && changed) {
-                    double after = norm(d, off, w);
-                    if (after > 0) {
-                        float s = (float) (before / after);
-                        for (int i = 0; i < w; i++) d[off + i] *= s;
-                    }
-                }
-            }
-        }
-
-        private static double norm(float[] d, int off, int w) {
-            double s = 0;
-            for (int i = 0; i < w; i++) s += (double) d[off + i] * d[off + i];
-            return Math.sqrt(s);
-        }
-    }
-
-    /** CAST state of one applied steering on one sequence. */
-    private static final class Gate {
-        private final Condition[] conditions;
-        private final float[][] units;
-        private final ConditionRule rule;
-        private final double[][] sums;
-        private final int[] counts;
-        private final double[] scores;
-        private final boolean[] decided;
-        private final boolean[] met;
-        private int promptEnd = -1;
-        private boolean allDecided;
-        volatile boolean active;
-
-        Gate(List<Condition> cs, ConditionRule rule, int dim) {
-            this.conditions = cs.toArray(Condition[]::new);
-            this.rule = rule;
-            int n = conditions.length;
-            this.units = new float[n][];
-            for (int i = 0; i < n; i++) units[i] = unit(conditions[i].direction(), "condition direction");
-            this.sums = new double[n][dim];
-            this.counts = new int[n];
-            this.scores = new double[n];
-            this.decided = new boolean[n];
-            this.met = new boolean[n];
-            reset();
-        }
-
-        private void reset() {
-            for (int i = 0; i < conditions.length; i++) {
-                Arrays.fill(sums[i], 0);
-                counts[i] = 0;
-                scores[i] = Double.NaN;
-                decided[i] = false;
-                met[i] = false;
-            }
-            promptEnd = -1;
-            allDecided = false;
-            active = false;
-        }
-
-        /** Runs first in every forward pass (hook_embed): a call starting at position 0 is a new prompt. */
-        void start(Activations a) {
-            if (a.rows() == 0) return;
-            if (a.position(0) == 0) reset();
-            if (promptEnd < 0 && !allDecided) {
-                int pl = a.promptLength();
-                promptEnd = pl > 0 ? pl : a.position(a.rows() - 1) + 1;
-            }
-        }
-
-        void read(int ci, Activations a) {
-            if (decided[ci] || promptEnd < 0) return;
-            Condition c = conditions[ci];
-            int w = a.width();
-            float[] d = a.data();
-            double[] sum = sums[ci];
-            for (int r = 0, rows = a.rows(); r < rows; r++) {
-                int pos = a.position(r);
-                if (pos >= promptEnd) break;
-                boolean last = pos == promptEnd - 1;
-                boolean use = c.aggregate() == Condition.Aggregate.LAST ? last : (pos > 0 || promptEnd == 1);
-                if (use) {
-                    int off = a.offset(r);
-                    if (c.aggregate() == Condition.Aggregate.LAST) Arrays.fill(sum, 0);
-                    for (int i = 0; i < w; i++) sum[i] += d[off + i];
-                    counts[ci]++;
-                }
-                if (last) {
-                    scores[ci] = cosine(sum, units[ci]);
-                    met[ci] = c.met(scores[ci]);
-                    decided[ci] = true;
-                    decideIfReady();
-                    break;
-                }
-            }
-        }
-
-        private void decideIfReady() {
-            for (boolean b : decided) if (!b) return;
-            allDecided = true;
-            active = rule.combine(met);
-        }
-
-        private static double cosine(double[] x, float[] unit) {
-            double dot = 0, nn = 0;
-            for (int i = 0; i < x.length; i++) {
-                dot += x[i] * unit[i];
-                nn += x[i] * x[i];
-            }
-            return nn == 0 ? 0 : dot / Math.sqrt(nn);
-        }
-
-        ConditionResult result() {
-            List<ConditionResult.Score> s = new ArrayList<>();
-            for (int i = 0; i < conditions.length; i++) {
-                Condition c = conditions[i];
-                s.add(new ConditionResult.Score(c.name(), c.layer(), c.threshold(), c.comparison(), scores[i], met[i]));
-            }
-            return new ConditionResult(allDecided, active, rule, s);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.steer4j.steer;
 
+import dev.steer4j.util.Similarity;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -105,9 +106,7 @@ public final class SteeringVector {
     public SteeringVector withMetadata(VectorMetadata m) { return new SteeringVector(layers, dim, m); }
 
     public static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) s += (double) x * x;
-        return Math.sqrt(s);
+        return Similarity.norm(v);
     }
 
     @Override

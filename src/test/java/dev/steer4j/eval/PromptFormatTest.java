@@ -63,13 +63,10 @@ class PromptFormatTest {
         assertEquals(List.of(-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0), Grid.coefficients("-2:2:0.5"));
         assertEquals(List.of(0.0, 0.1, 0.2, 0.3), Grid.coefficients("0:0.3:0.1"));
         assertEquals(List.of(-1.0, 0.0, 2.5), Grid.coefficients("-1, 0, 2.5"));
-        assertEquals(List.of(1, 2, 3, 4), Grid.layers("1-4"));
-        assertEquals(List.of(0, 2, 3, 5), Grid.layers("0,2-3,5,2"));
         assertEquals("-0.5", Grid.format(-0.5));
         assertEquals("2", Grid.format(2.0));
         assertEquals("cannot read coefficients '-2:x:1': use start:stop:step (e.g. -2:2:0.5) or a list (e.g. -1,0,1)",
                 assertThrows(IllegalArgumentException.class, () -> Grid.coefficients("-2:x:1")).getMessage());
         assertEquals("coefficient step 0 must be positive", assertThrows(IllegalArgumentException.class, () -> Grid.coefficients("0:1:0")).getMessage());
-        assertEquals("cannot read layers '1-a': '1-a' is not a layer or a range like 1-4", assertThrows(IllegalArgumentException.class, () -> Grid.layers("1-a")).getMessage());
     }
 }

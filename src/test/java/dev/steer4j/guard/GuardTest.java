@@ -3,6 +3,7 @@ package dev.steer4j.guard;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steer4j.cli.CliRunner;
 import dev.steer4j.model.Model;
+import dev.steer4j.read.PromptFile;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.runtime.HookPoint;
 import dev.steer4j.serve.ServeTestSupport;
@@ -45,7 +46,7 @@ class GuardTest {
     static final Map<GuardPolicy, Steer4jServer> guarded = new LinkedHashMap<>();
 
     static List<String> prompts(String name) {
-        return PromptFile.read(Fixtures.resource("guard/" + name + ".txt"));
+        return PromptFile.readAll(Fixtures.resource("guard/" + name + ".txt"));
     }
 
     @BeforeAll

@@ -1,5 +1,6 @@
 package dev.steer4j.read;
 
+import dev.steer4j.testutil.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +57,33 @@ class NpyTest {
         try (NpyReader r = new NpyReader(f)) {
             assertArrayEquals(new int[]{5, -2}, r.ints());
         }
+    }
+
+    /** Files written by NumPy 2.4.6's np.save (src/test/resources/npy/README.md has the script). */
+    @Test
+    void readsFilesWrittenByNumPy() {
+        try (NpyReader r = new NpyReader(Fixtures.resource("npy/numpy_f4_3x4.npy"))) {
+            assertEquals("<f4", r.dtype());
+            assertArrayEquals(new long[]{3, 4}, r.shape());
+            assertArrayEquals(new float[]{-1.375f, -1.125f, -0.875f, -0.625f}, r.row(0));
+            assertArrayEquals(new float[]{0.625f, 0.875f, 1.125f, 1.375f}, r.row(2));
+        }
+        try (NpyReader r = new NpyReader(Fixtures.resource("npy/numpy_i4.npy"))) {
+            assertArrayEquals(new int[]{7, -3, Integer.MAX_VALUE, Integer.MIN_VALUE}, r.ints());
+        }
+        Path f8 = Fixtures.resource("npy/numpy_f8.npy"), fortran = Fixtures.resource("npy/numpy_fortran.npy");
+        assertEquals(f8 + ": dtype <f8 is not supported (only <f4 and <i4)", assertThrows(IllegalArgumentException.class, () -> new NpyReader(f8)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new NpyReader(fortran));
+    }
+
+    /** What the writer produces for NumPy's array is NumPy's file, byte for byte. */
+    @Test
+    void writesWhatNumPyWrites() throws Exception {
+        Path f = dir.resolve("i4.npy");
+        try (NpyWriter w = new NpyWriter(f, NpyWriter.DType.I4)) {
+            for (int v : new int[]{7, -3, Integer.MAX_VALUE, Integer.MIN_VALUE}) w.append(v);
+        }
+        assertArrayEquals(Files.readAllBytes(Fixtures.resource("npy/numpy_i4.npy")), Files.readAllBytes(f));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.steer4j.read;
 
+import dev.steer4j.util.Auroc;
+
 import dev.steer4j.eval.HappySad;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ActivationCache;
@@ -98,7 +100,16 @@ class ReadingTest {
         assertEquals(r.values()[2][1], r.values()[1][2]);
         CosineMatrix.Result m = CosineMatrix.of(Map.of("hs", happySad));
         assertEquals(List.of("hs@1", "hs@2", "hs@3", "hs@4"), m.labels());
-        assertEquals(CosineMatrix.cosine(happySad.get(2), happySad.get(4)), m.values()[1][3], 0);
+        // against a cosine written out here, not CosineMatrix's own
+        float[] a = happySad.get(2), b = happySad.get(4);
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        assertEquals(dot / Math.sqrt(na * nb), m.values()[1][3], 1e-12);
+        assertEquals(1, m.values()[2][2], 1e-12);
     }
 
     @Test

@@ -114,21 +114,21 @@ class ErrorPathsTest {
                 "steering[0].vector", "invalid_vector_name", "must be a vector name");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": \"happy\"}]}"), 400, "steering[0].coefficient", "missing_parameter", "required");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"2\": [1, 2]}, \"coefficient\": 1}]}"), 400,
-                "steering[0].vector", "invalid_value", "has 2 numbers per layer but the model's n_embd is 64");
+                "steering[0].vector", "invalid_steering", "has n_embd 2 but model stories260K.gguf has 64");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"x\": [1]}, \"coefficient\": 1}]}"), 400,
                 "steering[0].vector.x", "invalid_value", "keys must be layer numbers");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"9\": " + zeros(64) + "}, \"coefficient\": 1}]}"), 400,
-                "steering[0].vector", "invalid_value", "layer 9 but the model has layers 0-4");
+                "steering[0].vector", "invalid_steering", "layer 9 but model stories260K.gguf has layers 0-4");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"2\": " + zeros(64) + "}, \"coefficient\": 1, \"positions\": \"some\"}]}"), 400,
                 "steering[0].positions", "invalid_value", "all, prompt, generated or from:K");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"2\": " + zeros(64) + "}, \"coefficient\": 1, \"layers\": [3, 1]}]}"), 400,
                 "steering[0].layers", "invalid_value", "0 <= from <= to");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"2\": " + zeros(64) + "}, \"coefficient\": 1, \"layers\": [3, 4]}]}"), 400,
-                "steering[0].layers", "invalid_value", "no direction in layers 3-4");
+                "steering[0].layers", "invalid_steering", "no direction in layers 3-4");
         error(completion("{\"prompt\": \"x\", \"ablate\": [\"nope\"]}"), 404, "ablate[0]", "vector_not_found", "no vector named");
         error(completion("{\"prompt\": \"x\", \"ablate\": [{\"vector\": {\"2\": " + zeros(64) + "}}]}"), 400, "ablate[0]", "invalid_steering", "norm");
         error(completion("{\"prompt\": \"x\", \"condition\": {\"vector\": {\"2\": " + ones(64) + "}, \"layer\": 2, \"threshold\": 0.1}}"), 400,
-                "condition", "invalid_value", "gates 'steering' and 'ablate'");
+                "condition", "invalid_condition", "a condition gates steering, but there is none (add steering, clamp or ablate)");
         error(completion("{\"prompt\": \"x\", \"steering\": [{\"vector\": {\"2\": " + ones(64) + "}, \"coefficient\": 1}], \"condition\": {\"vector\": {\"2\": " + ones(64) + "}, \"layer\": 2}}"), 400,
                 "condition.threshold", "missing_parameter", "required");
         error(completion("{\"prompt\": \"x\", \"projection\": {\"detector\": \"sad\"}}"), 404, "projection.detector", "detector_not_found", "without a guard");

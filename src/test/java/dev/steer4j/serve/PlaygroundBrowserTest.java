@@ -5,7 +5,7 @@ import dev.steer4j.guard.Calibrator;
 import dev.steer4j.guard.Guard;
 import dev.steer4j.guard.GuardFile;
 import dev.steer4j.guard.GuardPolicy;
-import dev.steer4j.guard.PromptFile;
+import dev.steer4j.read.PromptFile;
 import dev.steer4j.model.Model;
 import dev.steer4j.steer.extract.Extractor;
 import dev.steer4j.testutil.Fixtures;
@@ -49,7 +49,7 @@ class PlaygroundBrowserTest {
         Path vectors = tmp.resolve("vectors");
         Files.createDirectories(vectors);
         Files.copy(Fixtures.resource("reference/stories260K/cvec-1.gguf"), vectors.resolve("cvec1.gguf"));
-        List<String> sad = PromptFile.read(Fixtures.resource("guard/sad.txt")), happy = PromptFile.read(Fixtures.resource("guard/happy.txt"));
+        List<String> sad = PromptFile.readAll(Fixtures.resource("guard/sad.txt")), happy = PromptFile.readAll(Fixtures.resource("guard/happy.txt"));
         try (Model model = model()) {
             Path guardFile = tmp.resolve("guard.json");
             var cal = Calibrator.calibrate(model, "sad", sad, happy, 0.25, 0, null, GuardPolicy.FLAG);

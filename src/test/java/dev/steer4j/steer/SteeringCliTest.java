@@ -137,28 +137,31 @@ class SteeringCliTest {
         cases.put(new String[]{"logits", "-p", "x", "--vector", "v.gguf"},
                 "steer4j: --vector 'v.gguf': expected FILE:SCALE, e.g. happy.gguf:0.8\n");
         cases.put(new String[]{"generate", "-p", "x", "--vector", "no/such.gguf:1"},
-                "steer4j: vector file no/such.gguf does not exist\n");
-        cases.put(new String[]{"logits", "-p", "x", "--vector", cvec(0) + ":1", "--layers", "4-2"},
-                "steer4j: --layers '4-2': expected A-B with 0 <= A <= B (or a single layer)\n");
+                "steer4j: --vector: vector file no/such.gguf does not exist\n");
         cases.put(new String[]{"logits", "-p", "x", "--vector", cvec(2) + ":1", "--layers", "3-4"},
-                "steer4j: vector file " + cvec(2) + " has no direction in layers 3-4 (it has layers [2])\n");
+                "steer4j: --layers: vector file " + cvec(2) + " has no direction in layers 3-4 (it has layers [2])\n");
         cases.put(new String[]{"activations", "-p", "x", "--ablate", cvec(0)},
                 "steer4j: --ablate: vector file " + cvec(0) + " has directions for layers [1, 2, 3, 4]; choose one with --ablate " + cvec(0) + ":L\n");
         cases.put(new String[]{"logits", "-p", "x", "--positions", "later", "--vector", cvec(0) + ":1"},
-                "steer4j: positions 'later': expected all, prompt, generated or from:K\n");
+                "steer4j: --positions: 'later' is not a position filter (expected all, prompt, generated or from:K with K >= 0)\n");
         cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:x", "--vector", cvec(0) + ":1"},
                 "steer4j: --condition '" + cvec(2) + ":2:x': THRESHOLD 'x' is not a number (expected FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1)\n");
         cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:0.1"},
-                "steer4j: --condition needs something to steer: add --vector, --clamp or --ablate\n");
-        cases.put(new String[]{"logits", "-p", "x", "--condition", cvec(2) + ":2:0.1", "--condition-read", "first", "--vector", cvec(0) + ":1"},
-                "steer4j: --condition-read 'first': expected mean or last\n");
+                "steer4j: --condition: a condition gates steering, but there is none (add --vector, --clamp or --ablate)\n");
         cases.put(new String[]{"compare", "-p", "x", "--vector", cvec(0) + ":1"},
-                "steer4j: vector file " + cvec(0) + ":1 does not exist\n");
+                "steer4j: --vector: vector file " + cvec(0) + ":1 does not exist\n");
         for (var e : cases.entrySet()) {
             CliRunner.Result r = CliRunner.run(e.getKey());
             assertEquals(1, r.exitCode(), String.join(" ", e.getKey()));
             assertEquals(e.getValue(), r.err());
         }
+        // picocli reads --layers with the shared layer-list grammar and answers with its usage text
+        CliRunner.Result layers = CliRunner.run("logits", "-p", "x", "--vector", cvec(0) + ":1", "--layers", "4-2");
+        assertEquals(2, layers.exitCode());
+        assertEquals("Invalid value for option '--layers': '4-2': the range '4-2' runs backwards", layers.err().lines().findFirst().orElseThrow());
+        CliRunner.Result read = CliRunner.run("logits", "-p", "x", "--condition", cvec(2) + ":2:0.1", "--condition-read", "first", "--vector", cvec(0) + ":1");
+        assertEquals(2, read.exitCode());
+        assertEquals("Invalid value for option '--condition-read': 'first' is not a prompt read (expected mean or last)", read.err().lines().findFirst().orElseThrow());
     }
 
     @Test
@@ -167,6 +170,6 @@ class SteeringCliTest {
         ControlVectorFile.write(wide, SteeringVector.single(2, new float[128], null));
         CliRunner.Result r = CliRunner.run("generate", "-p", "x", "--vector", wide + ":1");
         assertEquals(1, r.exitCode());
-        assertEquals("steer4j: vector file " + wide + " has n_embd 128 but model stories260K.gguf has 64\n", r.err());
+        assertEquals("steer4j: --vector: vector file " + wide + " has n_embd 128 but model stories260K.gguf has 64\n", r.err());
     }
 }

@@ -163,7 +163,9 @@ class Int8KernelTest {
         assertEquals(0, a.q[2]);
         assertEquals(2, a.q[3]);
         assertEquals(Float.float16ToFloat(Float.floatToFloat16(0.01f)), a.d[0], 0f);
-        assertEquals(Float.float16ToFloat(Float.floatToFloat16(a.d[0] > 0 ? 1.27f / 127f * (127 - 64 + 2) : 0)), a.s[0], 0f);
+        // s = d·Σq in fp16, with d = max|x|/127 before its fp16 rounding and Σq = 127 - 64 + 0 + 2 = 65
+        assertEquals(Float.float16ToFloat(Float.floatToFloat16(1.27f / 127f * 65)), a.s[0], 0f);
+        assertEquals(0.6499, a.s[0], 1e-3);
         Q8Activations zero = new Q8Activations().quantize(Q8Activations.Kind.Q8_0, new float[32], 0, 32, 1, 32);
         assertEquals(0f, zero.d[0], 0f);
         assertEquals(0, zero.q[5]);

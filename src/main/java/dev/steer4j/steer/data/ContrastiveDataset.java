@@ -1,8 +1,8 @@
 package dev.steer4j.steer.data;
 
+import dev.steer4j.util.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -76,20 +76,14 @@ public record ContrastiveDataset(String name, String sha256, DatasetFormat forma
     }
 
     static String hashTexts(List<String> positives, List<String> negatives) {
-        MessageDigest md = digest();
+        MessageDigest md = Sha256.digest();
         for (String s : positives) { md.update(s.getBytes(StandardCharsets.UTF_8)); md.update((byte) 0); }
         md.update((byte) 1);
         for (String s : negatives) { md.update(s.getBytes(StandardCharsets.UTF_8)); md.update((byte) 0); }
         return HexFormat.of().formatHex(md.digest());
     }
 
-    static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+
 
     /** Positives and negatives as text, for logging and tests. */
     public List<String> positiveTexts() { return texts(positives); }

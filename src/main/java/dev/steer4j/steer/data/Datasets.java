@@ -1,5 +1,6 @@
 package dev.steer4j.steer.data;
 
+import dev.steer4j.util.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.ByteArrayOutputStream;
@@ -310,7 +311,7 @@ public final class Datasets {
     }
 
     static String sha256(byte[] bytes) {
-        return java.util.HexFormat.of().formatHex(ContrastiveDataset.digest().digest(bytes));
+        return Sha256.hex(bytes);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

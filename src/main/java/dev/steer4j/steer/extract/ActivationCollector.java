@@ -1,5 +1,6 @@
 package dev.steer4j.steer.extract;
 
+import dev.steer4j.util.Text;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.ActivationCache;
 import dev.steer4j.runtime.ForwardPass;
@@ -164,6 +165,6 @@ public final class ActivationCollector {
     }
 
     private static String abbreviate(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        return Text.abbreviate(s, 60);
     }
 }

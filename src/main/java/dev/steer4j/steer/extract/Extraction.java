@@ -132,7 +132,7 @@ public final class Extraction {
                 directions.put(l, v);
                 double[] u = Stats.unit(dir.vector());
                 double[] pp = Stats.project(s.positives(), u), pn = Stats.project(s.negatives(), u);
-                seps.add(new LayerSeparation(l, Stats.auroc(pp, pn), Stats.standardizedDifference(pp, pn),
+                seps.add(new LayerSeparation(l, dev.steer4j.util.Auroc.of(pp, pn), Stats.standardizedDifference(pp, pn),
                         Stats.norm(dir.vector()), dir.explained(), s.positives().size(), s.negatives().size()));
             }
             Map<String, String> extra = new LinkedHashMap<>();
@@ -172,34 +172,6 @@ public final class Extraction {
         StringBuilder sb = new StringBuilder();
         for (int l : ls) sb.append(sb.isEmpty() ? "" : ",").append(l);
         return sb.toString();
-    }
-
-    /**
-     * Parses a layer list: {@code 3}, {@code 1-4}, {@code 1,3,5-7} or {@code all}, checked against a model with
-     * {@code count} layers.
-     */
-    public static int[] parseLayers(String spec, int count) {
-        String s = spec.trim();
-        if (s.equalsIgnoreCase("all")) return java.util.stream.IntStream.range(0, count).toArray();
-        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
-        for (String part : s.split(",")) {
-            String p = part.trim();
-            try {
-                int dash = p.indexOf('-', 1);
-                int a = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-                int b = dash < 0 ? a : Integer.parseInt(p.substring(dash + 1).trim());
-                if (a > b) throw new IllegalArgumentException("layer range '" + p + "' runs backwards");
-                for (int l = a; l <= b; l++) {
-                    if (l < 0 || l >= count)
-                        throw new IllegalArgumentException("layer " + l + " does not exist (the model has layers 0-" + (count - 1) + ")");
-                    out.add(l);
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad layer list '" + spec + "' (expected e.g. 3, 1-4, 1,3,5-7 or all)");
-            }
-        }
-        if (out.isEmpty()) throw new IllegalArgumentException("bad layer list '" + spec + "' (no layers)");
-        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Prompts of a dataset, for callers that want to show them. */

@@ -1,5 +1,6 @@
 package dev.steer4j.steer.extract;
 
+import dev.steer4j.util.Similarity;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,18 +17,14 @@ public final class Stats {
     }
 
     public static double dot(float[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
+        return Similarity.dot(b, a);
     }
 
     public static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
+        return Similarity.dot(a, b);
     }
 
-    public static double norm(double[] a) { return Math.sqrt(dot(a, a)); }
+    public static double norm(double[] a) { return Similarity.norm(a); }
 
     /** a / |a|, or zeros for a zero vector. */
     public static double[] unit(double[] a) {
@@ -47,31 +44,6 @@ public final class Stats {
         double s = 0;
         for (double v : x) s += v;
         return s / x.length;
-    }
-
-    /**
-     * Area under the ROC curve of scores separating positives from negatives: the probability that a random
-     * positive scores higher than a random negative, ties counting one half (Mann-Whitney U / (n_pos n_neg)).
-     */
-    public static double auroc(double[] pos, double[] neg) {
-        int n = pos.length + neg.length;
-        double[] all = new double[n];
-        boolean[] isPos = new boolean[n];
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < pos.length; i++) { all[i] = pos[i]; isPos[i] = true; }
-        for (int i = 0; i < neg.length; i++) all[pos.length + i] = neg[i];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(all[a], all[b]));
-        double rankSumPos = 0;
-        for (int i = 0; i < n; ) {
-            int j = i;
-            while (j + 1 < n && all[order[j + 1]] == all[order[i]]) j++;
-            double avgRank = (i + j) / 2.0 + 1; // 1-based average rank of the tie group
-            for (int k = i; k <= j; k++) if (isPos[order[k]]) rankSumPos += avgRank;
-            i = j + 1;
-        }
-        double u = rankSumPos - pos.length * (pos.length + 1) / 2.0;
-        return u / ((double) pos.length * neg.length);
     }
 
     /**

@@ -133,7 +133,7 @@ class ExtractionMathTest {
         double[] lp = new double[pos.size()], ln = new double[neg.size()];
         for (int i = 0; i < lp.length; i++) lp[i] = fit.logit(pos.get(i));
         for (int i = 0; i < ln.length; i++) ln[i] = fit.logit(neg.get(i));
-        assertEquals(1.0, Stats.auroc(lp, ln), 0.0, "training AUROC");
+        assertEquals(1.0, dev.steer4j.util.Auroc.of(lp, ln), 0.0, "training AUROC");
         for (double x : lp) assertTrue(x > 0, "every positive classified positive");
         for (double x : ln) assertTrue(x < 0, "every negative classified negative");
         assertTrue(cos(fit.direction(), w) > 0.9, "cos to the true normal " + cos(fit.direction(), w));
@@ -142,11 +142,11 @@ class ExtractionMathTest {
 
     @Test
     void aurocAndStandardizedDifference() {
-        assertEquals(1.0, Stats.auroc(new double[]{1, 2, 3}, new double[]{0, 0.5}), 0);
-        assertEquals(0.0, Stats.auroc(new double[]{0}, new double[]{1}), 0);
-        assertEquals(0.5, Stats.auroc(new double[]{1}, new double[]{1}), 0);
+        assertEquals(1.0, dev.steer4j.util.Auroc.of(new double[]{1, 2, 3}, new double[]{0, 0.5}), 0);
+        assertEquals(0.0, dev.steer4j.util.Auroc.of(new double[]{0}, new double[]{1}), 0);
+        assertEquals(0.5, dev.steer4j.util.Auroc.of(new double[]{1}, new double[]{1}), 0);
         // pos {1,3}, neg {2,0}: pairs (1>0) (1<2) (3>2) (3>0) -> 3/4
-        assertEquals(0.75, Stats.auroc(new double[]{1, 3}, new double[]{2, 0}), 0);
+        assertEquals(0.75, dev.steer4j.util.Auroc.of(new double[]{1, 3}, new double[]{2, 0}), 0);
         // means 2 and 1, pooled sd sqrt((2 + 2) / 2)
         assertEquals(1 / Math.sqrt(2), Stats.standardizedDifference(new double[]{1, 3}, new double[]{0, 2}), 1e-12);
         assertEquals(Double.POSITIVE_INFINITY, Stats.standardizedDifference(new double[]{2}, new double[]{1}));

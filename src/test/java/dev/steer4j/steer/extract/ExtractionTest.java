@@ -195,10 +195,6 @@ class ExtractionTest {
         assertEquals("unknown extraction method 'svd' (valid: actadd, mean, pca-diff, pca-center, probe)", error(() -> Method.parse("svd")));
         assertEquals("unknown read position 'first' (valid: last, mean, answer, diff)", error(() -> ReadPosition.parse("first")));
         assertEquals("unknown hook site 'resid' (valid: resid_pre, attn_out, resid_mid, mlp_out, resid_post)", error(() -> Extraction.parseSite("resid")));
-        assertEquals("layer 5 does not exist (the model has layers 0-4)", error(() -> Extraction.parseLayers("1-5", 5)));
-        assertEquals("bad layer list 'x' (expected e.g. 3, 1-4, 1,3,5-7 or all)", error(() -> Extraction.parseLayers("x", 5)));
-        assertArrayEquals(new int[]{0, 1, 3, 4}, Extraction.parseLayers("0,1,3-4", 5));
-        assertArrayEquals(new int[]{0, 1, 2, 3, 4}, Extraction.parseLayers("all", 5));
         assertEquals("method actadd uses one pair, but dataset happy_sad has 24 (choose one with pair/--pair 0..23)",
                 error(() -> Extraction.builder(model).method(Method.ACTADD).run(happySad)));
         ContrastiveDataset uneven = Datasets.lists(Fixtures.resource("data/harmful_train_slice.json"), Fixtures.resource("data/harmless_train_slice.json"));

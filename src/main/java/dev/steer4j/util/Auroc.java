@@ -1,8 +1,8 @@
-package dev.steer4j.read;
+package dev.steer4j.util;
 
 import java.util.Arrays;
 
-/** Area under the ROC curve of scores that should rank positives above negatives. */
+/** Area under the ROC curve of scores that should rank positives above negatives (detect, extract, guard reports). */
 public final class Auroc {
     private Auroc() {}
 

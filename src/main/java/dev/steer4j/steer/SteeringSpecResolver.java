@@ -1,0 +1,134 @@
+package dev.steer4j.steer;
+
+import dev.steer4j.model.Model;
+import dev.steer4j.runtime.HookSite;
+import dev.steer4j.steer.SteeringFields.Part;
+import dev.steer4j.util.LayerList;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * The one validator of steering requests: reads a {@link SteeringSpec}'s vectors, checks them against the model
+ * (width, layers, the layer list, the site, a direction to ablate, the condition layer and threshold) and builds the
+ * {@link Steering}. Every error is a {@link SteeringSpecException} naming the field in the entry point's terms.
+ */
+public final class SteeringSpecResolver {
+    private SteeringSpecResolver() {}
+
+    /**
+     * The steering, with what was chosen: the vector layers each add and clamp uses, and the layer each ablation
+     * took its direction from.
+     */
+    public record Resolved(Steering steering, List<List<Integer>> addLayers, List<List<Integer>> clampLayers, List<Integer> ablateLayers) {}
+
+    static Resolved resolve(SteeringSpec spec, Model model, VectorSource source, SteeringFields f) {
+        Steering s = Steering.none();
+        List<List<Integer>> addLayers = new ArrayList<>(), clampLayers = new ArrayList<>();
+        List<Integer> ablateLayers = new ArrayList<>();
+        for (int i = 0; i < spec.adds().size(); i++) {
+            SteeringSpec.Add a = spec.adds().get(i);
+            SteeringVector v = vector(a.vector(), model, source, f, Part.ADD, i);
+            if (!Double.isFinite(a.coefficient()))
+                throw new SteeringSpecException(f.name(Part.ADD, i, "coefficient"), "coefficient " + a.coefficient() + " is not a finite number");
+            SortedMap<Integer, float[]> sel = select(v, a.vector(), a.layers(), a.site(), model, source, f, Part.ADD, i);
+            s = s.add(v, a.coefficient(), a.layers(), a.site(), a.positions());
+            addLayers.add(List.copyOf(sel.keySet()));
+        }
+        for (int i = 0; i < spec.clamps().size(); i++) {
+            SteeringSpec.Clamp c = spec.clamps().get(i);
+            SteeringVector v = vector(c.vector(), model, source, f, Part.CLAMP, i);
+            if (!Double.isFinite(c.value()))
+                throw new SteeringSpecException(f.name(Part.CLAMP, i, "value"), "clamp value " + c.value() + " is not a finite number");
+            SortedMap<Integer, float[]> sel = select(v, c.vector(), c.layers(), c.site(), model, source, f, Part.CLAMP, i);
+            for (var e : sel.entrySet())
+                if (SteeringVector.norm(e.getValue()) == 0)
+                    throw new SteeringSpecException(f.name(Part.CLAMP, i, "vector"), source.describe(c.vector()) + " has a zero direction at layer " + e.getKey() + ", so there is nothing to clamp along");
+            s = s.clamp(v, c.value(), c.layers(), c.site(), c.positions());
+            clampLayers.add(List.copyOf(sel.keySet()));
+        }
+        for (int i = 0; i < spec.ablations().size(); i++) {
+            SteeringSpec.Ablate a = spec.ablations().get(i);
+            SteeringVector v = vector(a.vector(), model, source, f, Part.ABLATE, i);
+            int layer;
+            if (a.layer() != null) {
+                if (!v.has(a.layer()))
+                    throw new SteeringSpecException(f.name(Part.ABLATE, i, "layer"), source.describe(a.vector()) + " has no direction for layer " + a.layer() + " (it has layers " + v.layers().keySet() + ")");
+                layer = a.layer();
+            } else if (v.layers().size() == 1) layer = v.layers().firstKey();
+            else throw new SteeringSpecException(f.name(Part.ABLATE, i, "vector"), source.describe(a.vector()) + " has directions for layers "
+                        + v.layers().keySet() + "; choose one with " + f.ablateLayerHint(a.vector()));
+            try {
+                s = s.ablate(v.get(layer));
+            } catch (IllegalArgumentException e) {
+                throw new SteeringSpecException(f.name(Part.ABLATE, i, "vector"), source.describe(a.vector()) + ": " + e.getMessage(), false, e);
+            }
+            ablateLayers.add(layer);
+        }
+        int layers = model.config().layers();
+        for (int i = 0; i < spec.conditions().size(); i++) {
+            SteeringSpec.When w = spec.conditions().get(i);
+            SteeringVector v = vector(w.vector(), model, source, f, Part.CONDITION, i);
+            if (w.layer() < 0 || w.layer() >= layers)
+                throw new SteeringSpecException(f.name(Part.CONDITION, i, "layer"), "layer " + w.layer() + " does not exist (the model has layers 0-" + (layers - 1) + ")");
+            if (!Double.isFinite(w.threshold()) || w.threshold() < -1 || w.threshold() > 1)
+                throw new SteeringSpecException(f.name(Part.CONDITION, i, "threshold"), "threshold " + w.threshold() + " is not a cosine in [-1, 1]");
+            float[] dir;
+            if (v.has(w.layer())) dir = v.get(w.layer());
+            else if (v.layers().size() == 1) dir = v.layers().firstEntry().getValue().clone();
+            else throw new SteeringSpecException(f.name(Part.CONDITION, i, "layer"), source.describe(w.vector()) + " has no direction for layer "
+                        + w.layer() + " (it has layers " + v.layers().keySet() + ")");
+            try {
+                s = s.when(new Condition(conditionName(w.vector()), dir, w.layer(), w.threshold(), w.comparison(), w.aggregate()));
+            } catch (IllegalArgumentException e) {
+                throw new SteeringSpecException(f.name(Part.CONDITION, i, "vector"), e.getMessage(), false, e);
+            }
+        }
+        if (!spec.conditions().isEmpty() && spec.isEmpty())
+            throw new SteeringSpecException(f.name(Part.CONDITION, -1, null), "a condition gates steering, but there is none (add "
+                    + f.name(Part.ADD, -1, null) + ", " + f.name(Part.CLAMP, -1, null) + " or " + f.name(Part.ABLATE, -1, null) + ")");
+        return new Resolved(s.conditionRule(spec.rule()).keepNorm(spec.keepNorm()), addLayers, clampLayers, ablateLayers);
+    }
+
+    /** The vector, read and checked against the model's width. */
+    private static SteeringVector vector(SteeringSpec.Ref ref, Model model, VectorSource source, SteeringFields f, Part part, int i) {
+        String field = f.name(part, i, "vector");
+        SteeringVector v;
+        try {
+            v = source.get(ref);
+        } catch (VectorSource.NotFound e) {
+            throw new SteeringSpecException(field, e.getMessage(), true, e);
+        } catch (IllegalArgumentException e) {
+            throw new SteeringSpecException(field, e.getMessage(), false, e);
+        }
+        int dim = model.config().dim();
+        if (v.dim() != dim)
+            throw new SteeringSpecException(field, source.describe(ref) + " has n_embd " + v.dim() + " but model " + Steering.modelName(model) + " has " + dim);
+        return v;
+    }
+
+    /** The vector's directions in the layer list: at least one, all inside the model, exactly one for a site without layers. */
+    private static SortedMap<Integer, float[]> select(SteeringVector v, SteeringSpec.Ref ref, LayerList ls, HookSite site, Model model,
+                                                      VectorSource source, SteeringFields f, Part part, int i) {
+        SortedMap<Integer, float[]> sel = ls.select(v.layers());
+        if (sel.isEmpty())
+            throw new SteeringSpecException(f.name(part, i, "layers"), source.describe(ref) + " has no direction in layers " + ls + " (it has layers " + v.layers().keySet() + ")");
+        if (!site.perLayer && sel.size() != 1)
+            throw new SteeringSpecException(f.name(part, i, "site"), site.suffix + " has no layer, so the vector needs exactly one direction in the layers, but "
+                    + source.describe(ref) + " has " + sel.keySet());
+        if (!site.perLayer) return sel;
+        int layers = model.config().layers();
+        if (sel.lastKey() >= layers)
+            throw new SteeringSpecException(f.name(part, i, ls.isAll() ? "vector" : "layers"), source.describe(ref) + " has a direction for layer " + sel.lastKey()
+                    + " but model " + Steering.modelName(model) + " has layers 0-" + (layers - 1));
+        return sel;
+    }
+
+    private static String conditionName(SteeringSpec.Ref ref) {
+        if (ref.name() == null) return "inline";
+        String n = ref.name();
+        int slash = Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\'));
+        return slash >= 0 ? n.substring(slash + 1) : n;
+    }
+}
