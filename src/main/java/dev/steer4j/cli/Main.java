@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 CaptureCommand.class,
                 ServeCommand.class,
                 GuardCommand.class,
+                MazeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

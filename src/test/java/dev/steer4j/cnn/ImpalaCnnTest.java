@@ -150,6 +150,26 @@ class ImpalaCnnTest {
     }
 
     @Test
+    void safetensorsInputGivesTheSameNetwork(@TempDir Path dir) throws Exception {
+        Map<String, FloatTensor> sd = randomStateDict(9);
+        var w = new dev.steer4j.format.safetensors.SafetensorsWriter();
+        for (FloatTensor t : sd.values()) {
+            long[] shape = java.util.Arrays.stream(t.shape()).asLongStream().toArray();
+            w.addF32(t.name(), shape, t::data);
+        }
+        Path st = dir.resolve("impala.safetensors"), pth = dir.resolve("impala.pth");
+        w.write(st);
+        TorchZipWriter.write(pth, sd);
+        float[] obs = rnd(new Random(4), 3 * SIZE * SIZE, 1);
+        float[] a = ImpalaCnn.fromStateDict(CnnCheckpoint.readStateDict(st), SIZE, SIZE).forward(obs).logits();
+        float[] b = ImpalaCnn.fromStateDict(CnnCheckpoint.readStateDict(pth), SIZE, SIZE).forward(obs).logits();
+        double[] bd = new double[b.length];
+        for (int i = 0; i < b.length; i++) bd[i] = b[i];
+        assertTrue(maxDiff(a, bd) < 1e-5, "safetensors and .pth networks differ");
+        assertTrue(maxDiff(a, referenceLogits(sd, obs, null, null)) < 1e-4);
+    }
+
+    @Test
     void steeringAddsTheFullTensorAtTheSiteAndTheReferenceAgrees() {
         Map<String, FloatTensor> sd = randomStateDict(11);
         ImpalaCnn net = ImpalaCnn.fromStateDict(sd, SIZE, SIZE);
