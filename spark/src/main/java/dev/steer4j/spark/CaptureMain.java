@@ -4,7 +4,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,7 +34,7 @@ public final class CaptureMain implements Callable<Integer> {
     String out;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new CaptureMain()).execute(args));
+        System.exit(Jobs.run(new CaptureMain(), args));
     }
 
     @Override

@@ -113,7 +113,11 @@ public final class ExtractJob {
         Arrays.sort(ls);
         if (ls.length == 0) throw new IllegalArgumentException("no layers given");
         for (int l : ls) dev.steer4j.runtime.HookPoint.of(s.site(), l).checkLayer(n);
-        boolean answers = pairs.filter("positive_answer_end < 0 OR negative_answer_end < 0").isEmpty();
+        // one pass for the pair count (metadata) and whether every prompt marks its answer (the default read position)
+        Row counts = pairs.selectExpr("count(*)", "min(least(positive_answer_end, negative_answer_end))").first();
+        long pairCount = counts.getLong(0);
+        if (pairCount == 0) throw new IllegalArgumentException("the pairs dataset is empty");
+        boolean answers = !counts.isNullAt(1) && counts.getInt(1) >= 0;
         ReadPosition rp = s.read() != null ? s.read() : answers ? ReadPosition.ANSWER : ReadPosition.LAST;
         Settings run = new Settings(s.model(), s.method(), s.site(), ls, rp, s.unit(), s.l2(), s.probeIterations(),
                 s.dataset(), s.datasetSha256(), s.format());
@@ -161,7 +165,7 @@ public final class ExtractJob {
                 seps.add(new LayerSeparation(l, Stats.auroc(a, b), Stats.standardizedDifference(a, b), norms.get(l),
                         explained.get(l), (int) m.positives, (int) m.negatives));
             }
-            VectorMetadata meta = metadata(model, run, ls, pairs.count());
+            VectorMetadata meta = metadata(model, run, ls, pairCount);
             return new ExtractionResult(SteeringVector.of(directions, meta), seps);
         } finally {
             blocks.unpersist(false);

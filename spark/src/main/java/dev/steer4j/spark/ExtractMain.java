@@ -12,7 +12,6 @@ import dev.steer4j.steer.extract.LayerSeparation;
 import dev.steer4j.steer.extract.Method;
 import dev.steer4j.steer.extract.ReadPosition;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,7 +47,7 @@ public final class ExtractMain implements Callable<Integer> {
     Path output;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ExtractMain()).execute(args));
+        System.exit(Jobs.run(new ExtractMain(), args));
     }
 
     @Override

@@ -12,7 +12,6 @@ import dev.steer4j.runtime.GenerationConfig;
 import dev.steer4j.steer.SteeringVector;
 import dev.steer4j.steer.VectorFiles;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,7 +73,7 @@ public final class SweepMain implements Callable<Integer> {
     Path out;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SweepMain()).execute(args));
+        System.exit(Jobs.run(new SweepMain(), args));
     }
 
     @Override
