@@ -101,22 +101,33 @@ public final class Sweep {
         return new Sweep(fp, spec, out).run(progress);
     }
 
+    /**
+     * Validates the spec against the model and checks (or writes) {@code out/sweep.json}, as {@link #run} starts. For
+     * runners that compute the grid points elsewhere (steer4j-spark): prepare once, then {@link #points} and
+     * {@link #point} on any machine that sees {@code out}, then {@link #run} loads every finished point.
+     */
+    public static void prepare(ForwardPass fp, Spec spec, Path out) {
+        Sweep s = new Sweep(fp, spec, out);
+        s.checkManifest(s.validate());
+    }
+
+    /** A sweep opened to compute single points with {@link #point}; its evaluators are built once, on first use. */
+    public static Sweep points(ForwardPass fp, Spec spec, Path out) {
+        return new Sweep(fp, spec, out);
+    }
+
+    /**
+     * The grid point at {@code layer} x {@code coefficient} (layer -1, coefficient 0: the unsteered baseline):
+     * loaded from {@code out/points/} when it is finished there, else computed and written there atomically.
+     */
+    public Point point(int layer, double coefficient) {
+        if (layer < 0) return loadOrCompute("baseline", -1, 0, Steering.none());
+        Steering s = Steering.none().add(spec.vector(), coefficient, layer, layer, HookSite.RESID_POST, PositionFilter.ALL);
+        return loadOrCompute("L" + layer + "_c" + Grid.format(coefficient), layer, coefficient, s);
+    }
+
     private Results run(Progress progress) {
-        Model model = fp.model();
-        for (int l : spec.layers()) {
-            if (l >= model.config().layers())
-                throw new IllegalArgumentException("layer " + l + " does not exist (the model has layers 0-" + (model.config().layers() - 1) + ")");
-            if (!spec.vector().has(l))
-                throw new IllegalArgumentException(describe() + " has no direction for layer " + l + " (it has layers " + spec.vector().layers().keySet() + ")");
-        }
-        if (spec.vector().dim() != model.config().dim())
-            throw new IllegalArgumentException(describe() + " has n_embd " + spec.vector().dim() + " but the model has " + model.config().dim());
-        Map<String, Object> settings = settings(model);
-        try {
-            Files.createDirectories(pointsDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + pointsDir + ": " + e.getMessage(), e);
-        }
+        Map<String, Object> settings = validate();
         checkManifest(settings);
 
         int total = 1 + spec.layers().size() * spec.coefficients().size();
@@ -132,6 +143,26 @@ public final class Sweep {
             }
         }
         return new Results(settings, baseline, points);
+    }
+
+    /** Checks the spec against the model, creates the points directory and returns the settings for the manifest. */
+    private Map<String, Object> validate() {
+        Model model = fp.model();
+        for (int l : spec.layers()) {
+            if (l >= model.config().layers())
+                throw new IllegalArgumentException("layer " + l + " does not exist (the model has layers 0-" + (model.config().layers() - 1) + ")");
+            if (!spec.vector().has(l))
+                throw new IllegalArgumentException(describe() + " has no direction for layer " + l + " (it has layers " + spec.vector().layers().keySet() + ")");
+        }
+        if (spec.vector().dim() != model.config().dim())
+            throw new IllegalArgumentException(describe() + " has n_embd " + spec.vector().dim() + " but the model has " + model.config().dim());
+        Map<String, Object> settings = settings(model);
+        try {
+            Files.createDirectories(pointsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + pointsDir + ": " + e.getMessage(), e);
+        }
+        return settings;
     }
 
     private String describe() {

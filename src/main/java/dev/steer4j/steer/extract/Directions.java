@@ -78,6 +78,15 @@ public final class Directions {
             case PROBE -> u = Stats.unit(LogisticProbe.fit(s.positives(), s.negatives(), l2, probeIterations).direction());
             default -> throw new IllegalStateException(method.id);
         }
+        return orient(diff, u, explained, unit);
+    }
+
+    /**
+     * Orients and scales a unit direction {@code u} found from samples whose class means differ by {@code diff}
+     * (the last step of {@link #compute}, public for callers that compute u from statistics summed elsewhere).
+     */
+    public static Result orient(double[] diff, double[] u, double explained, boolean unit) {
+        int dim = u.length;
         // orient: positives must project higher than negatives (mean projection); exact ties fall back to the
         // first non-zero component being positive, so the sign never depends on anything but the data
         double along = Stats.dot(diff, u);

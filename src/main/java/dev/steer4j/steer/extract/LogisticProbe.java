@@ -39,14 +39,66 @@ public final class LogisticProbe {
         for (float[] r : positives) { z[k] = toDouble(r); y[k] = 1; sw[k] = 0.5 / positives.size(); k++; }
         for (float[] r : negatives) { z[k] = toDouble(r); y[k] = 0; sw[k] = 0.5 / negatives.size(); k++; }
         for (double[] r : z) for (int i = 0; i < d; i++) mu[i] += r[i] / n;
-        double maxSd = 0;
         for (double[] r : z) for (int i = 0; i < d; i++) sigma[i] += (r[i] - mu[i]) * (r[i] - mu[i]) / n;
-        for (int i = 0; i < d; i++) { sigma[i] = Math.sqrt(sigma[i]); maxSd = Math.max(maxSd, sigma[i]); }
-        // a feature that never varies carries no information; keep it at scale 1 instead of dividing by ~0
-        for (int i = 0; i < d; i++) if (sigma[i] <= 1e-8 * Math.max(maxSd, 1e-30)) sigma[i] = 1;
+        sigma = scales(sigma);
         for (double[] r : z) for (int i = 0; i < d; i++) r[i] = (r[i] - mu[i]) / sigma[i];
+        return fit(new Objective(z, y, sw, l2), mu, sigma, maxIterations);
+    }
 
-        Objective f = new Objective(z, y, sw, l2);
+    /** The weighted, regularised loss over standardised features and its gradient (weights, then the bias). */
+    @FunctionalInterface
+    public interface Loss {
+        /** Fills {@code grad} (length d + 1) and returns the loss at {@code theta}. */
+        double eval(double[] theta, double[] grad);
+    }
+
+    /**
+     * Per-feature scales from per-feature variances, as {@link #fit(List, List, double, int)} standardises: the
+     * standard deviation, with a feature that never varies kept at scale 1 (it carries no information; dividing by
+     * about 0 would blow it up).
+     */
+    public static double[] scales(double[] variance) {
+        int d = variance.length;
+        double[] sigma = new double[d];
+        double maxSd = 0;
+        for (int i = 0; i < d; i++) { sigma[i] = Math.sqrt(variance[i]); maxSd = Math.max(maxSd, sigma[i]); }
+        for (int i = 0; i < d; i++) if (sigma[i] <= 1e-8 * Math.max(maxSd, 1e-30)) sigma[i] = 1;
+        return sigma;
+    }
+
+    /**
+     * Adds one sample's weighted logistic-loss gradient to {@code grad} and returns its loss term: {@code z} the
+     * standardised sample, {@code y} 1 for a positive and 0 for a negative, {@code w} its weight (0.5 / class size).
+     */
+    public static double addSample(double[] theta, double[] z, double y, double w, double[] grad) {
+        int d = theta.length - 1;
+        double t = theta[d];
+        for (int i = 0; i < d; i++) t += theta[i] * z[i];
+        // log(1 + e^t) - y t, computed stably
+        double softplus = t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
+        double p = 1 / (1 + Math.exp(-t));
+        double g = w * (p - y);
+        for (int i = 0; i < d; i++) grad[i] += g * z[i];
+        grad[d] += g;
+        return w * (softplus - y * t);
+    }
+
+    /** Adds the L2 penalty on the weights (not the bias) to {@code grad} and {@code loss}; returns the new loss. */
+    public static double addPenalty(double[] theta, double l2, double[] grad, double loss) {
+        for (int i = 0; i < theta.length - 1; i++) {
+            loss += 0.5 * l2 * theta[i] * theta[i];
+            grad[i] += l2 * theta[i];
+        }
+        return loss;
+    }
+
+    /**
+     * Fits the probe from a loss summed elsewhere (for example across machines, steer4j-spark) with the same
+     * L-BFGS as {@link #fit(List, List, double, int)}; {@code mu} and {@code sigma} are the standardisation the loss
+     * uses, and map the weights back to raw activation space.
+     */
+    public static Fit fit(Loss f, double[] mu, double[] sigma, int maxIterations) {
+        int d = mu.length;
         double[] theta = new double[d + 1]; // weights, then bias
         Result res = lbfgs(f, theta, maxIterations);
         double[] dir = new double[d];
@@ -64,36 +116,21 @@ public final class LogisticProbe {
         return o;
     }
 
-    /** Weighted, regularised logistic loss and its gradient. */
-    private record Objective(double[][] z, double[] y, double[] w, double l2) {
-        double eval(double[] theta, double[] grad) {
-            int d = theta.length - 1;
+    /** Weighted, regularised logistic loss and its gradient over samples in memory. */
+    private record Objective(double[][] z, double[] y, double[] w, double l2) implements Loss {
+        @Override
+        public double eval(double[] theta, double[] grad) {
             java.util.Arrays.fill(grad, 0);
             double loss = 0;
-            for (int k = 0; k < z.length; k++) {
-                double t = theta[d];
-                double[] r = z[k];
-                for (int i = 0; i < d; i++) t += theta[i] * r[i];
-                // log(1 + e^t) - y t, computed stably
-                double softplus = t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
-                loss += w[k] * (softplus - y[k] * t);
-                double p = 1 / (1 + Math.exp(-t));
-                double g = w[k] * (p - y[k]);
-                for (int i = 0; i < d; i++) grad[i] += g * r[i];
-                grad[d] += g;
-            }
-            for (int i = 0; i < d; i++) {
-                loss += 0.5 * l2 * theta[i] * theta[i];
-                grad[i] += l2 * theta[i];
-            }
-            return loss;
+            for (int k = 0; k < z.length; k++) loss += addSample(theta, z[k], y[k], w[k], grad);
+            return addPenalty(theta, l2, grad, loss);
         }
     }
 
     private record Result(double[] x, double loss, int iterations, boolean converged) {}
 
     /** Limited-memory BFGS with a backtracking (Armijo) line search. */
-    private static Result lbfgs(Objective f, double[] x, int maxIterations) {
+    private static Result lbfgs(Loss f, double[] x, int maxIterations) {
         int n = x.length;
         double[] g = new double[n];
         double fx = f.eval(x, g);

@@ -63,10 +63,22 @@ public final class Pca {
                 for (int b = a; b < d; b++) ca[b] += ra * r[b];
             }
             for (int a = 0; a < d; a++) for (int b = 0; b < a; b++) c[a][b] = c[b][a];
-            dir = power(c, start(c), iters);
-            lambda = rayleigh(c, dir);
+            return ofSecondMoment(c, total);
         }
         return new Component(dir, lambda / total, iters[0]);
+    }
+
+    /**
+     * The top principal direction from the (centred or raw) second-moment matrix {@code sum r r^T} of the rows and
+     * its trace {@code total}, by the same power iteration as {@link #top}. For callers that sum the matrix
+     * elsewhere, e.g. across machines (steer4j-spark): the result equals {@link #top} on the rows to the iteration's
+     * tolerance.
+     */
+    public static Component ofSecondMoment(double[][] c, double total) {
+        if (total == 0) return new Component(new double[c.length], 0, 0);
+        int[] iters = new int[1];
+        double[] dir = power(c, start(c), iters);
+        return new Component(dir, rayleigh(c, dir) / total, iters[0]);
     }
 
     /** The column of the largest diagonal entry, normalised: a deterministic start inside the matrix's range. */
