@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 CaptureCommand.class,
                 ServeCommand.class,
                 GuardCommand.class,
+                TrainVectorCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
