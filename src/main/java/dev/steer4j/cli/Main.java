@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 GuardCommand.class,
                 TrainVectorCommand.class,
+                UnlearnCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

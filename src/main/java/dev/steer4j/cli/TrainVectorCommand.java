@@ -11,7 +11,7 @@ import dev.steer4j.steer.data.DatasetFormat;
 import dev.steer4j.steer.data.Datasets;
 import dev.steer4j.train.AdamW;
 import dev.steer4j.train.CompletionPair;
-import dev.steer4j.train.VectorCheckpoint;
+import dev.steer4j.train.TrainingCheckpoint;
 import dev.steer4j.train.VectorComparison;
 import dev.steer4j.train.VectorTrainer;
 import dev.steer4j.train.grad.Param;
@@ -137,7 +137,7 @@ public final class TrainVectorCommand implements Callable<Integer> {
             settings.put("seed", Long.toString(seed));
             if (resume) {
                 if (!Files.exists(ckpt)) throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
-                VectorCheckpoint.resume(ckpt, settings, v, opt);
+                TrainingCheckpoint.resume(ckpt, settings, v, opt);
                 System.err.printf(Locale.ROOT, "train-vector: resumed %s at step %d of %d%n", ckpt, opt.steps(), steps);
             }
             if (!json) System.err.printf(Locale.ROOT, "train-vector: bipo on %s (%d train / %d held-out pairs), layer %d, %d steps x %d pairs, model %s%n",
@@ -149,7 +149,7 @@ public final class TrainVectorCommand implements Callable<Integer> {
                 tokens[0] += s.tokens();
                 seconds[0] += s.seconds();
                 lastLoss[0] = s.loss();
-                VectorCheckpoint.write(ckpt, settings, p, optimiser);
+                TrainingCheckpoint.write(ckpt, settings, p, optimiser);
                 bar.update(s.step(), steps, String.format(Locale.ROOT, "loss %.4f |grad| %.3f |v| %.3f", s.loss(), s.gradNorm(), s.vectorNorm()));
             });
             bar.close();
