@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 GuardCommand.class,
                 MazeCommand.class,
+                TrainVectorCommand.class,
+                UnlearnCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,51 @@
+package dev.steer4j.train;
+
+import dev.steer4j.model.Model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A training corpus: one document per non-empty line of a UTF-8 text file (lines starting with '#' are comments),
+ * tokenised with BOS and cut to a maximum length.
+ */
+public final class TextCorpus {
+    private TextCorpus() {}
+
+    public static List<String> read(Path file) {
+        String text;
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not valid UTF-8 text");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        List<String> docs = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String s = line.strip();
+            if (!s.isEmpty() && !s.startsWith("#")) docs.add(s);
+        }
+        if (docs.isEmpty()) throw new IllegalArgumentException(file + ": no documents (one per non-empty line)");
+        return docs;
+    }
+
+    public static List<int[]> tokens(Model model, List<String> docs, int maxTokens) {
+        List<int[]> out = new ArrayList<>();
+        for (String d : docs) {
+            int[] t = model.tokenizer().encode(d);
+            if (t.length > maxTokens) t = java.util.Arrays.copyOf(t, maxTokens);
+            if (t.length >= 2) out.add(t);
+        }
+        return out;
+    }
+}
