@@ -75,10 +75,12 @@ public final class SteeringSpecResolver {
             if (!Double.isFinite(w.threshold()) || w.threshold() < -1 || w.threshold() > 1)
                 throw new SteeringSpecException(f.name(Part.CONDITION, i, "threshold"), "threshold " + w.threshold() + " is not a cosine in [-1, 1]");
             float[] dir;
-            if (v.has(w.layer())) dir = v.get(w.layer());
-            else if (v.layers().size() == 1) dir = v.layers().firstEntry().getValue().clone();
-            else throw new SteeringSpecException(f.name(Part.CONDITION, i, "layer"), source.describe(w.vector()) + " has no direction for layer "
-                        + w.layer() + " (it has layers " + v.layers().keySet() + ")");
+            try {
+                dir = Condition.directionAt(v, w.layer());
+            } catch (IllegalArgumentException e) {
+                throw new SteeringSpecException(f.name(Part.CONDITION, i, "layer"), source.describe(w.vector()) + " has no direction for layer "
+                        + w.layer() + " (it has layers " + v.layers().keySet() + ")", false, e);
+            }
             try {
                 s = s.when(new Condition(conditionName(w.vector()), dir, w.layer(), w.threshold(), w.comparison(), w.aggregate()));
             } catch (IllegalArgumentException e) {
