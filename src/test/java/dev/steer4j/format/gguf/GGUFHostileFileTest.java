@@ -126,7 +126,7 @@ class GGUFHostileFileTest {
         Path p = dir.resolve("arch.gguf");
         new GGUFWriter().putString("general.architecture", "gpt-neox").write(p);
         ModelException e = assertThrows(ModelException.class, () -> Model.load(p));
-        assertTrue(e.getMessage().contains("general.architecture = 'gpt-neox' is not supported (supported: llama, qwen2)"), e.getMessage());
+        assertTrue(e.getMessage().contains("general.architecture = 'gpt-neox' is not supported (supported: llama, qwen2, gpt2, gemma2, phi3, gemma3, qwen3)"), e.getMessage());
     }
 
     @Test
