@@ -38,6 +38,12 @@ final class MatmulTask implements ThreadPool.RangeBody {
     /** Quantised activations by kind, for the current call (int8 mode). */
     private final Q8Activations[] q8 = new Q8Activations[Q8Activations.Kind.values().length];
     private final Q8Activations[] q8Of = new Q8Activations[MAX];
+    /**
+     * The input rows transposed for the wide kernel: xT[k·nPad + i] = x[i][k], rows padded with zeros to
+     * {@code nPad} (a multiple of the lane count); null when the call does not use the wide kernel.
+     */
+    private float[] xT, xTBuffer = new float[0];
+    private int nPad;
 
     /** The calling thread's task (a fresh one if the thread's own is in use further up its stack). */
     static MatmulTask get() {
@@ -95,6 +101,12 @@ final class MatmulTask implements ThreadPool.RangeBody {
                 q8Of[k] = a;
             }
         }
+        xT = null;
+        if (mode != ActivationMode.INT8 && n >= WIDE_MIN_ROWS && WIDE) {
+            boolean any = false;
+            for (int k = 0; k < count; k++) any |= m[k].type() != dev.steer4j.format.gguf.GGMLType.F32;
+            if (any) transposeInput(cols);
+        }
         int units = 0;
         long work = 0;
         for (int k = 0; k < count; k++) {
@@ -108,6 +120,7 @@ final class MatmulTask implements ThreadPool.RangeBody {
         } finally {
             inUse = false;
             this.x = null;
+            this.xT = null;
             for (int k = 0; k < count; k++) {
                 m[k] = null;
                 y[k] = null;
@@ -141,16 +154,49 @@ final class MatmulTask implements ThreadPool.RangeBody {
         }
     }
 
+    /** Input rows from which the wide kernel is used (quantised and half-precision weights, float activations). */
+    static final int WIDE_MIN_ROWS = Integer.getInteger("steer4j.wideMinRows", 16);
+    /** The wide kernel needs 16 float lanes (AVX-512); {@code -Dsteer4j.wide=false} turns it off. */
+    static final boolean WIDE = L == 16 && Boolean.parseBoolean(System.getProperty("steer4j.wide", "true"));
+
+    /** Fills {@link #xT} with the n input rows transposed (k-major), padded with zero rows to a multiple of L. */
+    private void transposeInput(int cols) {
+        nPad = (n + L - 1) / L * L;
+        int size = nPad * cols;
+        if (xTBuffer.length < size) xTBuffer = new float[size];
+        float[] t = xTBuffer;
+        for (int i = 0; i < n; i++) {
+            int src = xOff + i * xStride;
+            for (int k = 0; k < cols; k++) t[k * nPad + i] = x[src + k];
+        }
+        for (int i = n; i < nPad; i++)
+            for (int k = 0; k < cols; k++) t[k * nPad + i] = 0f;
+        xT = t;
+    }
+
     /** Rows [r0, r1) of the product for every input row, a tile at a time. */
     private void tiled(WeightMatrix w, float[] out, int outOff, int outStride, int r0, int r1) {
         int cols = w.cols;
         Scratch sc = SCRATCH.get();
         float[] panel = sc.panel(TILE * cols);
         float[] sums = sc.sums;
+        boolean wide = xT != null && w.type() != dev.steer4j.format.gguf.GGMLType.F32;
         for (int r = r0; r < r1; r += TILE) {
             int tr = Math.min(TILE, r1 - r);
             for (int k = 0; k < tr; k++) w.dequantizeRowFast(r + k, panel, k * cols);
             if (tr < TILE) Arrays.fill(panel, tr * cols, TILE * cols, 0f);
+            if (wide) {
+                int i = 0;
+                for (; i + 2 * L <= nPad; i += 2 * L) {
+                    kernel8x32(panel, cols, xT, nPad, i, sc.wide);
+                    store(sc.wide, 2, out, outOff, outStride, r, tr, i);
+                }
+                if (i < nPad) {
+                    kernel8x16(panel, cols, xT, nPad, i, sc.wide);
+                    store(sc.wide, 1, out, outOff, outStride, r, tr, i);
+                }
+                continue;
+            }
             int i = 0;
             for (; i + 4 <= n; i += 4) {
                 for (int h = 0; h < tr; h += 4) {
@@ -330,10 +376,81 @@ final class MatmulTask implements ThreadPool.RangeBody {
             for (int k = upper; k < cols; k++) sums[a] += p[pOff + a * cols + k] * x[xOff + k];
     }
 
+    /** Writes the wide kernel's results (res[(a·vectors + v)·L + lane] for weight row r + a, input i + v·L + lane). */
+    private void store(float[] res, int vectors, float[] out, int outOff, int outStride, int r, int tr, int i) {
+        for (int v = 0; v < vectors; v++) {
+            for (int lane = 0; lane < L; lane++) {
+                int in = i + v * L + lane;
+                if (in >= n) return;
+                int o = outOff + in * outStride + r;
+                for (int a = 0; a < tr; a++) out[o + a] = res[(a * vectors + v) * L + lane];
+            }
+        }
+    }
+
+    /**
+     * The wide kernel (outer product): for the 8 panel rows and 32 inputs starting at {@code i}, acc[a][v] +=
+     * broadcast(p[a][k]) · xT[k][i + 16v ..] over all k: sixteen accumulators whose lanes are inputs, two input and
+     * eight weight loads per sixteen FMAs, and no lane sums at the end. Each output is a plain sequential sum over k.
+     */
+    static void kernel8x32(float[] p, int cols, float[] xT, int nPad, int i, float[] res) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        int p1 = cols, p2 = 2 * cols, p3 = 3 * cols, p4 = 4 * cols, p5 = 5 * cols, p6 = 6 * cols, p7 = 7 * cols;
+        for (int k = 0, t = i; k < cols; k++, t += nPad) {
+            FloatVector x0 = FloatVector.fromArray(F, xT, t), x1 = FloatVector.fromArray(F, xT, t + L);
+            FloatVector w = FloatVector.broadcast(F, p[k]);
+            a00 = w.fma(x0, a00); a01 = w.fma(x1, a01);
+            w = FloatVector.broadcast(F, p[p1 + k]);
+            a10 = w.fma(x0, a10); a11 = w.fma(x1, a11);
+            w = FloatVector.broadcast(F, p[p2 + k]);
+            a20 = w.fma(x0, a20); a21 = w.fma(x1, a21);
+            w = FloatVector.broadcast(F, p[p3 + k]);
+            a30 = w.fma(x0, a30); a31 = w.fma(x1, a31);
+            w = FloatVector.broadcast(F, p[p4 + k]);
+            a40 = w.fma(x0, a40); a41 = w.fma(x1, a41);
+            w = FloatVector.broadcast(F, p[p5 + k]);
+            a50 = w.fma(x0, a50); a51 = w.fma(x1, a51);
+            w = FloatVector.broadcast(F, p[p6 + k]);
+            a60 = w.fma(x0, a60); a61 = w.fma(x1, a61);
+            w = FloatVector.broadcast(F, p[p7 + k]);
+            a70 = w.fma(x0, a70); a71 = w.fma(x1, a71);
+        }
+        a00.intoArray(res, 0); a01.intoArray(res, L);
+        a10.intoArray(res, 2 * L); a11.intoArray(res, 3 * L);
+        a20.intoArray(res, 4 * L); a21.intoArray(res, 5 * L);
+        a30.intoArray(res, 6 * L); a31.intoArray(res, 7 * L);
+        a40.intoArray(res, 8 * L); a41.intoArray(res, 9 * L);
+        a50.intoArray(res, 10 * L); a51.intoArray(res, 11 * L);
+        a60.intoArray(res, 12 * L); a61.intoArray(res, 13 * L);
+        a70.intoArray(res, 14 * L); a71.intoArray(res, 15 * L);
+    }
+
+    /** {@link #kernel8x32} for the last 16 inputs. */
+    static void kernel8x16(float[] p, int cols, float[] xT, int nPad, int i, float[] res) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int p1 = cols, p2 = 2 * cols, p3 = 3 * cols, p4 = 4 * cols, p5 = 5 * cols, p6 = 6 * cols, p7 = 7 * cols;
+        for (int k = 0, t = i; k < cols; k++, t += nPad) {
+            FloatVector x0 = FloatVector.fromArray(F, xT, t);
+            a0 = FloatVector.broadcast(F, p[k]).fma(x0, a0);
+            a1 = FloatVector.broadcast(F, p[p1 + k]).fma(x0, a1);
+            a2 = FloatVector.broadcast(F, p[p2 + k]).fma(x0, a2);
+            a3 = FloatVector.broadcast(F, p[p3 + k]).fma(x0, a3);
+            a4 = FloatVector.broadcast(F, p[p4 + k]).fma(x0, a4);
+            a5 = FloatVector.broadcast(F, p[p5 + k]).fma(x0, a5);
+            a6 = FloatVector.broadcast(F, p[p6 + k]).fma(x0, a6);
+            a7 = FloatVector.broadcast(F, p[p7 + k]).fma(x0, a7);
+        }
+        a0.intoArray(res, 0); a1.intoArray(res, L); a2.intoArray(res, 2 * L); a3.intoArray(res, 3 * L);
+        a4.intoArray(res, 4 * L); a5.intoArray(res, 5 * L); a6.intoArray(res, 6 * L); a7.intoArray(res, 7 * L);
+    }
+
     /** Per-thread buffers of the tiled product. */
     static final class Scratch {
         private float[] panel = new float[0];
         final float[] sums = new float[16];
+        /** Results of the wide kernel: 8 rows × 2 vectors of L lanes. */
+        final float[] wide = new float[16 * 16];
 
         float[] panel(int size) {
             if (panel.length < size) panel = new float[size];

@@ -45,7 +45,8 @@ class TiledMatmulTest {
     }
 
     /**
-     * The tiled product for every batch size (multiples of the 4-input kernel and remainders) and row count
+     * The tiled product for every batch size (multiples of the 4-input kernel and remainders; from 16 inputs the wide
+     * outer-product kernel for non-F32 types) and row count
      * (partial 8-row tiles) equals dotRow within twice the dot tolerance (both are float sums of the same terms in
      * different orders, see {@link QuantKernelTest}), and is bit-identical whatever the thread count.
      */
@@ -56,7 +57,7 @@ class TiledMatmulTest {
         int cols = type.blockSize() == 1 ? 200 : 512;
         for (int rows : new int[]{1, 7, 8, 9, 37}) {
             WeightMatrix m = random(type, rnd, rows, cols);
-            for (int n : new int[]{2, 3, 4, 5, 9}) {
+            for (int n : new int[]{2, 3, 4, 5, 9, 16, 33, 50}) { // 16 and more: the wide kernel (32- and 16-input groups, padding)
                 float[] x = new float[n * cols + 5];
                 for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                 float[] y1 = new float[n * rows], y3 = new float[n * rows];
