@@ -174,7 +174,11 @@ final class HuggingFaceTokenizerLoader {
                 if (eos >= 0) v.eos = eos;
                 if (c.has("add_bos_token")) v.addBos = c.get("add_bos_token").asBoolean() && v.bos >= 0;
                 if (c.has("add_eos_token")) v.addEos = c.get("add_eos_token").asBoolean() && v.eos >= 0;
-                if (c.path("chat_template").isTextual()) v.chatTemplate = c.get("chat_template").asText();
+                JsonNode ct = c.path("chat_template");
+                if (ct.isTextual()) v.chatTemplate = ct.asText();
+                else if (ct.isArray()) { // [{"name": "default", "template": ...}, {"name": "tool_use", ...}]
+                    for (JsonNode t : ct) if (v.chatTemplate == null || "default".equals(t.path("name").asText())) v.chatTemplate = t.path("template").asText(null);
+                }
                 v.cleanSpaces = c.path("clean_up_tokenization_spaces").asBoolean(false);
             } catch (IOException e) {
                 throw new TokenizerException("cannot read " + config + ": " + e.getMessage(), e);
@@ -182,6 +186,14 @@ final class HuggingFaceTokenizerLoader {
         }
         if (v.bos >= 0) v.attr[v.bos] = (v.attr[v.bos] & ~Vocab.ATTR_NORMAL) | Vocab.ATTR_CONTROL;
         if (v.eos >= 0) v.attr[v.eos] = (v.attr[v.eos] & ~Vocab.ATTR_NORMAL) | Vocab.ATTR_CONTROL;
+        Path jinja = path.resolveSibling("chat_template.jinja"); // newer transformers save the template beside
+        if (v.chatTemplate == null && Files.isRegularFile(jinja)) {
+            try {
+                v.chatTemplate = Files.readString(jinja);
+            } catch (IOException e) {
+                throw new TokenizerException("cannot read " + jinja + ": " + e.getMessage(), e);
+            }
+        }
         v.ignoreMerges = model.path("ignore_merges").asBoolean(false);
         v.finish();
         addGenerationConfigEos(path.resolveSibling("generation_config.json"), v);

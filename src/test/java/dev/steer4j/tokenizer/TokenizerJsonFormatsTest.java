@@ -170,4 +170,26 @@ class TokenizerJsonFormatsTest {
             assertTrue(e.getMessage().startsWith("bad.json: ") && e.getMessage().contains(c[2]), e.getMessage());
         }
     }
+
+    @Test
+    void chatTemplateFromTokenizerConfigInEachForm() throws Exception {
+        String t = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{{ eos_token }}{% endfor %}";
+        Path a = Files.createDirectories(tmp.resolve("string"));
+        Files.copy(GPT2, a.resolve("tokenizer.json"));
+        Files.writeString(a.resolve("tokenizer_config.json"), JSON.writeValueAsString(java.util.Map.of("eos_token", "<|endoftext|>", "chat_template", t)));
+        Path b = Files.createDirectories(tmp.resolve("list"));
+        Files.copy(GPT2, b.resolve("tokenizer.json"));
+        Files.writeString(b.resolve("tokenizer_config.json"), JSON.writeValueAsString(java.util.Map.of("eos_token", "<|endoftext|>", "chat_template",
+                List.of(java.util.Map.of("name", "tool_use", "template", "x"), java.util.Map.of("name", "default", "template", t)))));
+        Path c = Files.createDirectories(tmp.resolve("jinja"));
+        Files.copy(GPT2, c.resolve("tokenizer.json"));
+        Files.writeString(c.resolve("chat_template.jinja"), t);
+        for (Path dir : List.of(a, b, c)) {
+            Tokenizer tok = Tokenizer.fromHuggingFaceJson(dir.resolve("tokenizer.json"));
+            assertEquals(t, tok.chatTemplate(), dir.getFileName().toString());
+            String out = dev.steer4j.model.ChatTemplate.forTokenizer(tok, null).render(List.of(new dev.steer4j.model.ChatTemplate.Message("user", "hi")));
+            // chat_template.jinja alone comes without tokenizer_config.json, so without an eos_token
+            assertEquals(dir == c ? "<|user|>hi" : "<|user|>hi<|endoftext|>", out, dir.getFileName().toString());
+        }
+    }
 }

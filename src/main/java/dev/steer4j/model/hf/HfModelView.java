@@ -32,9 +32,12 @@ public final class HfModelView {
         return Files.isDirectory(abs) ? abs : abs.getParent();
     }
 
-    /** Whether a path is an HF model: a directory with config.json, or a .safetensors file / shard index. */
+    /**
+     * Whether a path is to be read in HF layout: a directory (it must hold config.json, which the load then says), or a
+     * {@code .safetensors} file / shard index.
+     */
     public static boolean isHfLayout(Path p) {
-        if (Files.isDirectory(p)) return Files.isRegularFile(p.resolve("config.json"));
+        if (Files.isDirectory(p)) return true;
         String n = p.getFileName() == null ? "" : p.getFileName().toString();
         return n.endsWith(".safetensors") || n.endsWith(".safetensors.index.json");
     }

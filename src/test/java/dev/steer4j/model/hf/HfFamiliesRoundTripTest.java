@@ -87,6 +87,33 @@ class HfFamiliesRoundTripTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "gemma2", "phi3"})
+    void theModelFromSafetensorsGivesTheGgufModelsLogits(String arch) {
+        Path dir = archDir();
+        Assumptions.assumeTrue(dir != null, "skipped: ../shared/reference/arch (the family reference GGUFs) is not here");
+        boolean runs;
+        try {
+            dev.steer4j.model.Architecture.fromGGUF(dir, arch);
+            runs = true;
+        } catch (dev.steer4j.model.ModelException e) {
+            runs = false;
+        }
+        Assumptions.assumeTrue(runs, "skipped: the engine does not run the " + arch + " family yet");
+        Path out = tmp.resolve(arch);
+        try (dev.steer4j.model.Model g = dev.steer4j.model.Model.load(dir.resolve(arch + ".gguf"))) {
+            HfExport.writeModel(g.file(), out, 2);
+            int[] tokens = g.tokenizer().encode("Once upon a time, there was a big dog");
+            float[] want = new dev.steer4j.runtime.ForwardPass(g).forward(new dev.steer4j.runtime.SequenceState(g), tokens, true);
+            try (dev.steer4j.model.Model h = dev.steer4j.model.Model.fromGGUF(HfModelView.open(out), g.tokenizer())) {
+                float[] got = new dev.steer4j.runtime.ForwardPass(h).forward(new dev.steer4j.runtime.SequenceState(h), tokens, true);
+                double d = 0;
+                for (int i = 0; i < want.length; i++) d = Math.max(d, Math.abs(want[i] - got[i]));
+                assertTrue(d < 1e-4, arch + ": logits from safetensors differ from the GGUF's by " + d);
+            }
+        }
+    }
+
     static float[] row(GGUFTensorInfo t) {
         return WeightMatrix.of(t.name(), t.type(), t.data(), 1, (int) t.elementCount()).row(0);
     }
