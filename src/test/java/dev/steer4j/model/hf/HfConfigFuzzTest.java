@@ -33,7 +33,7 @@ class HfConfigFuzzTest {
         try {
             HfConfig c = HfConfig.read(FILE);
             HfFamily family = HfFamily.of(c);
-            family.metadata(c);
+            HfConfigMapping.metadata(family, c);
         } catch (ModelException expected) {
             // a clear error
         }
