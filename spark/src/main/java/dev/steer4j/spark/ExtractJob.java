@@ -162,7 +162,7 @@ public final class ExtractJob {
                 for (Projections p : projected) if (p.layer() == l) { pp.add(p.positives()); pn.add(p.negatives()); }
                 double[] a = concat(pp), b = concat(pn);
                 LayerMoments m = moments.get(l);
-                seps.add(new LayerSeparation(l, Stats.auroc(a, b), Stats.standardizedDifference(a, b), norms.get(l),
+                seps.add(new LayerSeparation(l, dev.steer4j.util.Auroc.of(a, b), Stats.standardizedDifference(a, b), norms.get(l),
                         explained.get(l), (int) m.positives, (int) m.negatives));
             }
             VectorMetadata meta = metadata(model, run, ls, pairCount);

@@ -57,7 +57,7 @@ public final class ExtractMain implements Callable<Integer> {
         SparkSession spark = Jobs.session("steer4j extract");
         try {
             int n = ModelCache.model(model.toString()).config().layers();
-            int[] ls = layers != null ? Extraction.parseLayers(layers, n) : n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
+            int[] ls = layers != null ? dev.steer4j.util.LayerList.parse(layers).resolve(n) : n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
             ExtractJob.Settings s = ExtractJob.Settings.of(model.toAbsolutePath().toString(), Method.parse(method), ds)
                     .withLayers(ls).withSite(Extraction.parseSite(site)).withL2(l2).withUnit(unit);
             if (read != null) s = s.withRead(ReadPosition.parse(read));
