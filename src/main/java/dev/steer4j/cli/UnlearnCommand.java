@@ -37,20 +37,23 @@ import java.util.stream.IntStream;
                         + "move towards STEERING-COEFF times a random unit vector, while on the retain corpus they stay where the "
                         + "original model puts them (weighted by ALPHA). Writes the edited model and reports forget- and "
                         + "retain-corpus perplexity on held-out documents before and after, with the activation-norm change.",
-                "Corpora: one document per line (# starts a comment).",
+                "Corpora: one document per line (# starts a comment). Without --forget/--retain it uses the bundled demo "
+                        + "corpora: stories about dogs (forget) and stories without dogs (retain), sampled from stories260K.",
                 "",
-                "Example:",
-                "  steer4j unlearn --forget DOGS.txt --retain OTHER.txt -o no-dogs.gguf"})
+                "Examples:",
+                "  steer4j unlearn -o no-dogs.gguf",
+                "  steer4j unlearn --forget FORGET.txt --retain RETAIN.txt --layer 2 --steps 300 -o EDITED.gguf",
+                "  steer4j generate -m EDITED.gguf --prompt 'Once upon a time, there was a dog'"})
 public final class UnlearnCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
     @Option(names = "--method", defaultValue = "rmu", paramLabel = "METHOD", description = "Unlearning method (rmu)")
     String method;
 
-    @Option(names = "--forget", required = true, paramLabel = "FILE", description = "Documents to forget, one per line")
+    @Option(names = "--forget", paramLabel = "FILE", description = "Documents to forget, one per line (default: the bundled dog stories)")
     Path forget;
 
-    @Option(names = "--retain", required = true, paramLabel = "FILE", description = "Documents to keep, one per line")
+    @Option(names = "--retain", paramLabel = "FILE", description = "Documents to keep, one per line (default: the bundled stories without dogs)")
     Path retain;
 
     @Option(names = "--layer", paramLabel = "L", description = "Block whose output is steered (default: the middle block)")
@@ -63,10 +66,10 @@ public final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--steering-coeff", paramLabel = "C", description = "Scale c of the random target (default: 4 x the mean activation norm at LAYER on the retain corpus)")
     Double steeringCoeff;
 
-    @Option(names = "--alpha", defaultValue = "10", paramLabel = "A", description = "Weight of the retain loss (default: ${DEFAULT-VALUE})")
+    @Option(names = "--alpha", defaultValue = "100", paramLabel = "A", description = "Weight of the retain loss (default: ${DEFAULT-VALUE})")
     double alpha;
 
-    @Option(names = "--steps", defaultValue = "60", paramLabel = "N", description = "Optimiser steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "300", paramLabel = "N", description = "Optimiser steps (default: ${DEFAULT-VALUE})")
     int steps;
 
     @Option(names = "--lr", defaultValue = "0.001", paramLabel = "RATE", description = "AdamW learning rate (default: ${DEFAULT-VALUE})")
@@ -97,7 +100,11 @@ public final class UnlearnCommand implements Callable<Integer> {
         if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
             throw new IllegalArgumentException("output " + output + " must end in .gguf");
         if (!(heldOut > 0 && heldOut < 1)) throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
-        List<String> forgetDocs = TextCorpus.read(forget), retainDocs = TextCorpus.read(retain);
+        byte[] forgetBytes = forget != null ? corpusBytes("--forget", forget) : TextCorpus.resource(TextCorpus.BUNDLED_FORGET);
+        byte[] retainBytes = retain != null ? corpusBytes("--retain", retain) : TextCorpus.resource(TextCorpus.BUNDLED_RETAIN);
+        String forgetName = forget != null ? forget.toString() : TextCorpus.BUNDLED_FORGET;
+        String retainName = retain != null ? retain.toString() : TextCorpus.BUNDLED_RETAIN;
+        List<String> forgetDocs = TextCorpus.parse(forgetName, forgetBytes), retainDocs = TextCorpus.parse(retainName, retainBytes);
         try (Model m = model.load()) {
             int n = m.config().layers();
             int l = layer != null ? layer : n / 2;
@@ -118,8 +125,8 @@ public final class UnlearnCommand implements Callable<Integer> {
             Path ckpt = output.resolveSibling(output.getFileName() + ".ckpt.json");
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("model", m.config().name());
-            settings.put("forget_sha256", dev.steer4j.util.Sha256.hex(dev.steer4j.util.Sha256.of(Files.readAllBytes(forget))));
-            settings.put("retain_sha256", dev.steer4j.util.Sha256.hex(dev.steer4j.util.Sha256.of(Files.readAllBytes(retain))));
+            settings.put("forget_sha256", dev.steer4j.util.Sha256.hex(dev.steer4j.util.Sha256.of(forgetBytes)));
+            settings.put("retain_sha256", dev.steer4j.util.Sha256.hex(dev.steer4j.util.Sha256.of(retainBytes)));
             settings.put("layer", Integer.toString(l));
             settings.put("weights", String.join(",", weights));
             settings.put("steering_coeff", Double.toString(c));
@@ -150,7 +157,7 @@ public final class UnlearnCommand implements Callable<Integer> {
             Map<String, float[]> replaced = new LinkedHashMap<>();
             for (Param p : edits.params()) replaced.put(p.name, WeightEdits.toFloats(p));
             EditedModelWriter.write(m, replaced, output, m.config().name() + " (rmu)",
-                    Map.of("steer4j.edit.method", "rmu", "steer4j.edit.forget", forget.getFileName().toString(),
+                    Map.of("steer4j.edit.method", "rmu", "steer4j.edit.forget", Path.of(forgetName).getFileName().toString(),
                             "steer4j.edit.layer", Integer.toString(l)));
             double pplForgetAfter, pplRetainAfter;
             try (Model edited = Model.load(output)) {
@@ -188,6 +195,11 @@ public final class UnlearnCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static byte[] corpusBytes(String option, Path file) throws java.io.IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(option + " " + file + ": no such file");
+        return Files.readAllBytes(file);
     }
 
     private void split(List<int[]> all, List<int[]> train, List<int[]> held) {

@@ -19,23 +19,44 @@ import java.util.List;
 public final class TextCorpus {
     private TextCorpus() {}
 
+    /** The bundled forget corpus of the unlearning demo (stories about dogs). */
+    public static final String BUNDLED_FORGET = "steer4j/data/unlearn_dogs.txt";
+    /** The bundled retain corpus of the unlearning demo (stories without dogs). */
+    public static final String BUNDLED_RETAIN = "steer4j/data/unlearn_other.txt";
+
     public static List<String> read(Path file) {
+        try {
+            return parse(file.toString(), Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bytes of a class-path resource such as {@link #BUNDLED_FORGET}. */
+    public static byte[] resource(String name) {
+        try (java.io.InputStream in = TextCorpus.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The documents in {@code bytes}; {@code source} names them in errors. */
+    public static List<String> parse(String source, byte[] bytes) {
         String text;
         try {
-            byte[] bytes = Files.readAllBytes(file);
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": not valid UTF-8 text");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": not valid UTF-8 text");
         }
         List<String> docs = new ArrayList<>();
         for (String line : text.split("\n")) {
             String s = line.strip();
             if (!s.isEmpty() && !s.startsWith("#")) docs.add(s);
         }
-        if (docs.isEmpty()) throw new IllegalArgumentException(file + ": no documents (one per non-empty line)");
+        if (docs.isEmpty()) throw new IllegalArgumentException(source + ": no documents (one per non-empty line)");
         return docs;
     }
 
