@@ -70,6 +70,17 @@ public final class Lora implements TrainingHooks {
         }
     }
 
+    /**
+     * Sets every B to N(0, std²) drawn from {@code new Random(seed)}. A method whose loss is at an extremum at the
+     * unchanged model (circuit breakers: cos(h, h_orig) = 1 where B = 0, so its gradient is exactly zero) needs this
+     * small asymmetry to start; with B = 0 only rounding noise would move it.
+     */
+    public void randomizeB(double std, long seed) {
+        if (!(std >= 0)) throw new IllegalArgumentException("the B init scale must be non-negative, got " + std);
+        Random rnd = new Random(seed);
+        for (Pair p : pairs.values()) for (int i = 0; i < p.b().value.length; i++) p.b().value[i] = rnd.nextGaussian() * std;
+    }
+
     /** An empty adapter to which {@link #add} puts pairs (for reading adapter files). */
     public Lora(int rank, double alpha) {
         if (rank <= 0) throw new IllegalArgumentException("the LoRA rank must be positive, got " + rank);
