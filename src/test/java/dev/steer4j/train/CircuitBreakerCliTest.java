@@ -47,6 +47,11 @@ class CircuitBreakerCliTest {
                 }
             }
         }
+        String[] gen = {"generate", "--prompt", "Tom found a box of matches", "--max-tokens", "12", "--temperature", "0"};
+        CliRunner.Result viaMerged = CliRunner.run(concat(gen, "-m", out.toString()));
+        CliRunner.Result viaAdapter = CliRunner.run(concat(gen, "--lora", ad.toString()));
+        assertEquals(0, viaAdapter.exitCode(), viaAdapter.err());
+        assertEquals(viaMerged.out(), viaAdapter.out(), "generate --lora ADAPTER = generate -m MERGED");
         try (GGUFFile g = GGUFFile.open(out)) {
             assertEquals("circuit-breaker", g.getString("steer4j.edit.method", null));
         }
@@ -68,6 +73,12 @@ class CircuitBreakerCliTest {
         CliRunner.Result bad = CliRunner.run("circuit-breaker", "--adapter", resumed.toString(), "--steps", "4", "--resume", "--lr", "0.01");
         assertEquals(1, bad.exitCode());
         assertTrue(bad.err().contains("checkpoint was made with lr = 0.002, this run has lr = 0.01"), bad.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
