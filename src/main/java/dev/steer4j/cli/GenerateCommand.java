@@ -33,11 +33,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print timings to stderr")
     boolean stats;
 
+    @Option(names = "--lora", paramLabel = "FILE.gguf", description = "Merge a LoRA adapter (llama.cpp's LoRA GGUF layout) into the model at load")
+    java.nio.file.Path lora;
+
     @Override
     public Integer call() {
         String prompt = promptOption.text();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Model m = model.load()) {
+        try (Model base = model.load();
+             Model merged = lora == null ? null : dev.steer4j.train.LoraMerge.merge(base, dev.steer4j.train.LoraAdapterFile.read(lora))) {
+            Model m = merged != null ? merged : base;
             Generator g = new Generator(m);
             if (ctxSize < 0) throw new IllegalArgumentException("--ctx-size must be 0 (the model's) or more, got " + ctxSize);
             SequenceState seq = ctxSize == 0 ? new SequenceState(m) : new SequenceState(m, ctxSize);

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
                 MazeCommand.class,
                 TrainVectorCommand.class,
                 UnlearnCommand.class,
+                CircuitBreakerCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

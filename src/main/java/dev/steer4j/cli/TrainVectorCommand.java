@@ -11,6 +11,7 @@ import dev.steer4j.steer.data.DatasetFormat;
 import dev.steer4j.steer.data.Datasets;
 import dev.steer4j.train.AdamW;
 import dev.steer4j.train.CompletionPair;
+import dev.steer4j.train.HeldOutSplit;
 import dev.steer4j.train.TrainingCheckpoint;
 import dev.steer4j.train.VectorComparison;
 import dev.steer4j.train.VectorTrainer;
@@ -24,12 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** {@code steer4j train-vector}: a steering vector optimised by gradient descent (BiPO) on contrastive pairs. */
@@ -110,15 +109,9 @@ public final class TrainVectorCommand implements Callable<Integer> {
             if (name.endsWith(".gguf") && l == 0)
                 throw new IllegalArgumentException("layer 0 cannot be written to a llama.cpp control vector (direction.0 is invalid); choose a layer from 1, or write .json");
             List<CompletionPair> all = CompletionPair.of(m, ds);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < all.size(); i++) order.add(i);
-            Collections.shuffle(order, new Random(seed));
-            int nHeld = (int) Math.round(all.size() * heldOut);
-            if (heldOut > 0 && nHeld == 0) nHeld = 1;
-            if (all.size() - nHeld < 1) throw new IllegalArgumentException(ds.name() + " has " + all.size() + " pairs: too few to hold " + nHeld + " out");
-            List<Integer> trainIdx = order.subList(nHeld, order.size()), heldIdx = order.subList(0, nHeld);
-            List<CompletionPair> train = trainIdx.stream().map(all::get).toList();
-            List<CompletionPair> held = heldIdx.stream().map(all::get).toList();
+            HeldOutSplit split = HeldOutSplit.of(all.size(), heldOut, seed, ds.name() + " has " + all.size() + " pairs");
+            List<Integer> trainIdx = split.train();
+            List<CompletionPair> train = split.trainOf(all), held = split.heldOutOf(all);
 
             VectorTrainer.Options o = new VectorTrainer.Options(l, steps, batch, lr, beta, normBudget, seed);
             VectorTrainer trainer = new VectorTrainer(m, o);

@@ -203,11 +203,8 @@ public final class UnlearnCommand implements Callable<Integer> {
     }
 
     private void split(List<int[]> all, List<int[]> train, List<int[]> held) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) order.add(i);
-        Collections.shuffle(order, new Random(seed));
-        int h = Math.max(1, (int) Math.round(all.size() * heldOut));
-        if (all.size() - h < 1) throw new IllegalArgumentException("a corpus has " + all.size() + " documents: too few to hold " + h + " out");
-        for (int i = 0; i < order.size(); i++) (i < h ? held : train).add(all.get(order.get(i)));
+        dev.steer4j.train.HeldOutSplit s = dev.steer4j.train.HeldOutSplit.of(all.size(), heldOut, seed, "a corpus has " + all.size() + " documents");
+        train.addAll(s.trainOf(all));
+        held.addAll(s.heldOutOf(all));
     }
 }

@@ -51,12 +51,17 @@ public final class TextCorpus {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(source + ": not valid UTF-8 text");
         }
+        return parse(text, source);
+    }
+
+    /** The documents of {@code text} (one per non-empty line, '#' starts a comment); {@code label} names it in errors. */
+    public static List<String> parse(String text, String label) {
         List<String> docs = new ArrayList<>();
         for (String line : text.split("\n")) {
             String s = line.strip();
             if (!s.isEmpty() && !s.startsWith("#")) docs.add(s);
         }
-        if (docs.isEmpty()) throw new IllegalArgumentException(source + ": no documents (one per non-empty line)");
+        if (docs.isEmpty()) throw new IllegalArgumentException(label + ": no documents (one per non-empty line)");
         return docs;
     }
 

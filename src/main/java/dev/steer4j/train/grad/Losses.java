@@ -72,4 +72,25 @@ public final class Losses {
         });
         return y;
     }
+
+    /** ‖a_r‖₂ for each row r, as an (n × 1) tensor. At a zero row the gradient is taken as zero (a subgradient). */
+    public static Tensor normRows(Tape tape, Tensor a) {
+        int n = a.rows, d = a.cols;
+        Tensor y = tape.output(n, 1, a.requiresGrad);
+        for (int r = 0; r < n; r++) {
+            double ss = 0;
+            for (int j = 0; j < d; j++) ss += a.value[r * d + j] * a.value[r * d + j];
+            y.value[r] = Math.sqrt(ss);
+        }
+        if (y.requiresGrad) tape.record(() -> {
+            if (y.grad == null) return;
+            double[] g = a.grad();
+            for (int r = 0; r < n; r++) {
+                if (y.value[r] == 0) continue;
+                double s = y.grad[r] / y.value[r];
+                for (int j = 0; j < d; j++) g[r * d + j] += s * a.value[r * d + j];
+            }
+        });
+        return y;
+    }
 }

@@ -147,6 +147,7 @@ class GradCheckTest {
         check("logProbs", (t, in) -> Losses.logProbs(t, in.get(0), new int[]{0, 2, 2}, new int[]{3, 1, 0}), new int[]{3, 7});
         check("crossEntropy", (t, in) -> Losses.crossEntropy(t, in.get(0), new int[]{1, 0}, new int[]{6, 2}), new int[]{2, 7});
         check("cosineRows", (t, in) -> Losses.cosineRows(t, in.get(0), in.get(1)), new int[]{3, 4}, new int[]{3, 4});
+        check("normRows", (t, in) -> Losses.normRows(t, in.get(0)), new int[]{3, 4});
     }
 
     @Test
