@@ -1,5 +1,6 @@
 // Drives the steer4j playground in headless Chromium through everything it offers: extraction from typed prompts,
-// several steered columns (add, clamp with positions, ablate, CAST), hover probabilities, the shared heatmap scale,
+// several steered columns (add, clamp with positions, ablate, CAST), hover probabilities, the shared heatmap scale
+// (one layer, then the token-by-layer grid),
 // the refusal of backwards layer ranges, a server 400 shown as an error, and adding/removing/sweeping columns.
 // Usage: node playground.mjs <server url> '<options json>' [screenshot.png]   (options: see PlaygroundBrowserTest)
 // Prints one JSON line (RESULT {...}) that dev.steer4j.serve.PlaygroundBrowserTest checks; exits non-zero on failure.
@@ -136,6 +137,19 @@ try {
   const hover = { token: await first.textContent(), tip: await page.textContent('#tip') };
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
 
+  // 3b. the token-by-layer grid: every layer of the vector, still one scale for every column
+  await page.selectOption('#heat-layer', 'all');
+  await generateAndWait(page);
+  const grid = {
+    status: await page.textContent('#status'),
+    legend: await page.$eval('#legend', (l) => ({ hidden: l.hidden, max: Number(l.dataset.max), text: l.textContent })),
+    columns: await page.$$eval('.column', (cols) => cols.map((c) => [...c.querySelectorAll('.heat-grid tr')].map((tr) => ({
+      layer: Number(tr.dataset.layer),
+      cells: [...tr.querySelectorAll('td')].map((t) => ({ value: Number(t.dataset.value), background: getComputedStyle(t).backgroundColor })),
+    })))),
+  };
+  await page.selectOption('#heat-layer', String(o.heatLayer));
+
   // 4. a backwards layer range is refused in the page: no request goes out
   const steered = cols.nth(1);
   await steered.locator('.op input.from').first().fill('4');
@@ -168,7 +182,7 @@ try {
   await cols.nth(afterSweep - 1).locator('.remove-column').click();
   const afterRemove = await cols.count();
 
-  console.log('RESULT ' + JSON.stringify({ extractRefused, extractStatus, extractedInColumns, shownCoefficient, columns: run, status, legend, hover,
+  console.log('RESULT ' + JSON.stringify({ extractRefused, extractStatus, extractedInColumns, shownCoefficient, columns: run, status, legend, hover, grid,
     backwards, failed, direct, beforeSweep, afterSweep, afterRemove, sweepSummaries, consoleErrors, foreignRequests }));
 } catch (e) {
   console.error('browser test failed: ' + (e && e.stack ? e.stack : e));

@@ -4,7 +4,7 @@
 
 import { $, el, getJson, streamCompletion } from './api.js';
 import { addColumn, readColumn, setLibrary, steeringFields, summarise } from './columns.js';
-import { collectLogprobs, installTooltip, renderHeat, renderLegend, renderTokens } from './tokens.js';
+import { collectLogprobs, heatMax, installTooltip, renderHeat, renderLegend, renderTokens } from './tokens.js';
 import { extract } from './extract.js';
 
 const state = { vectors: [], layers: 0, busy: false };
@@ -58,7 +58,8 @@ function heatLayers() {
   const v = state.vectors.find((x) => x.id === $('heat-vector').value);
   const sel = $('heat-layer');
   if (!v) { sel.replaceChildren(); return; }
-  sel.replaceChildren(...v.layers.map((l) => el('option', { value: String(l), text: String(l) })));
+  sel.replaceChildren(...v.layers.map((l) => el('option', { value: String(l), text: String(l) })),
+    el('option', { value: 'all', text: 'all (token × layer grid)' }));
   sel.value = String(v.layers[Math.floor(v.layers.length / 2)]);
 }
 
@@ -79,7 +80,8 @@ function baseBody() {
     max_tokens: Number($('max-tokens').value), temperature: Number($('temperature').value), seed: Number($('seed').value),
   };
   const hv = $('heat-vector').value;
-  if (hv) b.projection = { vector: hv, layer: Number($('heat-layer').value) };
+  const hl = $('heat-layer').value;
+  if (hv) b.projection = hl === 'all' ? { vector: hv, layers: 'all' } : { vector: hv, layer: Number(hl) };
   return b;
 }
 
@@ -156,10 +158,11 @@ async function generate() {
   // one colour scale for every heatmap: the largest |projection| of any column
   const heats = results.map((r) => (r.ok ? r.projection : null));
   const shown = heats.filter((h) => h);
-  const max = Math.max(0, ...shown.flatMap((h) => h.tokens.map((t) => Math.abs(t.value))));
+  const max = Math.max(0, ...shown.map(heatMax));
   if (shown.length && max > 0) {
     heats.forEach((h, i) => { if (h) renderHeat(cols[i].querySelector('.heat'), h, max); });
-    renderLegend(shown[0].source, shown[0].layer, max, shown.length);
+    const h = shown[0];
+    renderLegend(h.source, h.layers ? 'layers ' + h.layers.map((r) => r.layer).join(', ') : h.layer, max, shown.length);
   }
 
   const failed = cols.filter((_, i) => !results[i].ok);

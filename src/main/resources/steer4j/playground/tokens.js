@@ -45,8 +45,27 @@ export function colour(value, max) {
   return `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${a.toFixed(3)})`;
 }
 
-/** One column's projection heatmap, coloured on the shared scale. */
+/** The largest |projection| of a report: over its tokens, or over every layer's row. */
+export function heatMax(p) {
+  const vals = p.layers ? p.layers.flatMap((r) => r.values) : p.tokens.map((t) => t.value);
+  return Math.max(0, ...vals.map(Math.abs));
+}
+
+/** A token-by-layer heatmap: one row per layer, each cell the token coloured by its projection at that layer. */
+function renderGrid(box, p, max) {
+  const rows = p.layers.map((r) => el('tr', { 'data-layer': String(r.layer) }, el('th', { text: 'L' + r.layer }),
+    ...r.values.map((v, i) => {
+      const td = el('td', { class: 'tok' + (p.tokens[i].generated ? ' gen' : ''), 'data-value': String(v), 'data-layer': String(r.layer), text: p.tokens[i].text });
+      td.style.background = colour(v, max);
+      return td;
+    })));
+  box.replaceChildren(el('div', { class: 'muted', text: 'projection on ' + p.source + ' by layer (rows) and token (underlined = generated); this column\'s max |projection| ' + heatMax(p).toFixed(3) }),
+    el('div', { class: 'grid-scroll' }, el('table', { class: 'heat-grid' }, el('tbody', {}, ...rows))));
+}
+
+/** One column's projection heatmap (a token row, or a token-by-layer grid), coloured on the shared scale. */
 export function renderHeat(box, p, max) {
+  if (p.layers) { renderGrid(box, p, max); return; }
   const toks = p.tokens.map((t) => {
     const s = el('span', { class: 'tok' + (t.generated ? ' gen' : ''), 'data-value': String(t.value), text: t.text });
     s.style.background = colour(t.value, max);
@@ -58,7 +77,7 @@ export function renderHeat(box, p, max) {
 }
 
 /** The legend of the one scale every column's heatmap uses. */
-export function renderLegend(source, layer, max, columns) {
+export function renderLegend(source, layer, max, columns) {  // layer: a number or a description ("layers 1, 2, 3")
   const box = $('legend');
   if (!(max > 0)) { box.hidden = true; box.replaceChildren(); return; }
   box.hidden = false;
@@ -66,7 +85,7 @@ export function renderLegend(source, layer, max, columns) {
   const bar = el('div', { class: 'bar' });
   bar.style.background = `linear-gradient(to right, rgb(${NEG.join(',')}), rgb(255,255,255), rgb(${POS.join(',')}))`;
   box.replaceChildren(
-    el('div', { class: 'legend-title', text: 'projection on ' + source + ' at layer ' + layer + ', one scale for all ' + columns + ' columns' }),
+    el('div', { class: 'legend-title', text: 'projection on ' + source + ' at ' + (typeof layer === 'number' ? 'layer ' + layer : layer) + ', one scale for all ' + columns + ' columns' }),
     el('div', { class: 'scale-row' }, el('span', { class: 'lo', text: (-max).toFixed(3) }), bar, el('span', { class: 'hi', text: '+' + max.toFixed(3) })),
     el('div', { class: 'muted', text: 'white = 0; full colour = the largest |projection| of any column' }));
 }
@@ -82,7 +101,8 @@ function tipFor(t) {
     }
     return rows;
   }
-  if (t.dataset.value !== undefined) return [el('div', {}, el('b', { text: shown(t.textContent) }), ' projection ' + Number(t.dataset.value).toFixed(4))];
+  if (t.dataset.value !== undefined) return [el('div', {}, el('b', { text: shown(t.textContent) }),
+    (t.dataset.layer !== undefined ? ' at layer ' + t.dataset.layer : '') + ' projection ' + Number(t.dataset.value).toFixed(4))];
   return null;
 }
 

@@ -135,6 +135,27 @@ class PlaygroundBrowserTest {
                         assertEquals(Math.min(1, Math.abs(v) / max), alpha(t.get("background").asText()), 1 / 255.0 + 0.001, "colour of " + t + " on the shared scale");
                     }
 
+                // the token-by-layer grid: one row per layer of happy (1-4), row 4 is the one-layer heatmap, one scale
+                JsonNode grid = r.get("grid");
+                assertTrue(grid.get("status").asText().startsWith("done in "), grid.get("status").asText());
+                assertTrue(grid.at("/legend/text").asText().contains("projection on happy at layers 1, 2, 3, 4, one scale for all 7 columns"), grid.get("legend").toString());
+                double gridMax = 0;
+                for (JsonNode rows : grid.get("columns"))
+                    for (JsonNode row : rows) for (JsonNode c : row.get("cells")) gridMax = Math.max(gridMax, Math.abs(c.get("value").asDouble()));
+                assertEquals(gridMax, grid.at("/legend/max").asDouble(), 1e-9);
+                for (int i = 0; i < cols.size(); i++) {
+                    JsonNode rows = grid.get("columns").get(i);
+                    assertEquals(List.of(1, 2, 3, 4), List.of(rows.get(0).get("layer").asInt(), rows.get(1).get("layer").asInt(),
+                            rows.get(2).get("layer").asInt(), rows.get(3).get("layer").asInt()), "column " + i + " rows");
+                    JsonNode l4 = rows.get(3).get("cells"), one = cols.get(i).get("heat");
+                    assertEquals(one.size(), l4.size(), "column " + i);
+                    for (int t = 0; t < l4.size(); t++)
+                        assertEquals(one.get(t).get("value").asDouble(), l4.get(t).get("value").asDouble(), 1e-4, "column " + i + " token " + t + " at layer 4");
+                    for (JsonNode row : rows)
+                        for (JsonNode c : row.get("cells"))
+                            assertEquals(Math.min(1, Math.abs(c.get("value").asDouble()) / gridMax), alpha(c.get("background").asText()), 1 / 255.0 + 0.001, "grid colour " + c);
+                }
+
                 // hover: the baseline's first token shows the probability and alternatives the API gives for it
                 JsonNode api = post(server, "/v1/completions", "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 60, \"temperature\": 0, \"seed\": 7, \"logprobs\": 5}").json();
                 JsonNode lp = api.at("/choices/0/logprobs");
