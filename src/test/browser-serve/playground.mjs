@@ -135,7 +135,7 @@ try {
   await first.hover();
   await page.waitForSelector('#tip:not([hidden])', { timeout: 5000 });
   const hover = { token: await first.textContent(), tip: await page.textContent('#tip') };
-  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  if (screenshot) await page.screenshot({ path: screenshot });
 
   // 3b. the token-by-layer grid: every layer of the vector, still one scale for every column
   await page.selectOption('#heat-layer', 'all');

@@ -92,7 +92,12 @@ final class ProjectionProbe {
         m.put("tokens", tokens);
         if (several) {
             List<Map<String, Object>> out = new ArrayList<>();
-            for (int i = 0; i < layers.length; i++) out.add(Map.of("layer", layers[i], "values", rows.get(i)));
+            for (int i = 0; i < layers.length; i++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("layer", layers[i]);
+                row.put("values", rows.get(i));
+                out.add(row);
+            }
             m.put("layers", out);
         }
         return m;

@@ -213,7 +213,7 @@ class PlaygroundBrowserTest {
                 Map.of("ops", List.of(Map.of("method", "ablate", "vector", "happy", "layer", 4))),
                 Map.of("ops", List.of(add), "cast", Map.of("vector", "happy", "layer", 4, "comparison", "above", "threshold", 1)),
                 Map.of("ops", List.of(add), "cast", Map.of("vector", "happy", "layer", 4, "comparison", "above", "threshold", -1)),
-                Map.of("ops", List.of(Map.of("method", "add", "vector", "typed", "amount", 3, "layers", List.of(1, 4)))));
+                Map.of("ops", List.of(Map.of("method", "add", "vector", "typed", "amount", 1, "layers", List.of(1, 4)))));
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("vector", "happy");
         o.put("prompt", PROMPT);
