@@ -1,36 +1,19 @@
-// steer4j playground: plain JavaScript, no dependencies, talks to the server's own API.
+// steer4j playground: plain JavaScript modules, no dependencies, talking to the server's own API. This file wires the
+// page: the model, the library, the columns (columns.js), the token views (tokens.js) and extraction (extract.js).
 'use strict';
 
-const $ = (id) => document.getElementById(id);
+import { $, el, getJson, streamCompletion } from './api.js';
+import { addColumn, readColumn, setLibrary, steeringFields, summarise } from './columns.js';
+import { collectLogprobs, heatMax, installTooltip, renderHeat, renderLegend, renderTokens } from './tokens.js';
+import { extract } from './extract.js';
+
 const state = { vectors: [], layers: 0, busy: false };
-
-function headers() {
-  const h = { 'Content-Type': 'application/json' };
-  const key = $('apikey').value.trim();
-  if (key) h['Authorization'] = 'Bearer ' + key;
-  return h;
-}
-
-async function getJson(path) {
-  const r = await fetch(path, { headers: headers() });
-  const body = await r.json();
-  if (!r.ok) throw new Error(body.error ? body.error.message : r.status + ' ' + r.statusText);
-  return body;
-}
-
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c);
-  return e;
-}
 
 function setStatus(text, isError) {
   const s = $('status');
   s.textContent = text;
   s.className = isError ? 'error' : 'muted';
+  s.dataset.state = isError ? 'error' : 'ok';
 }
 
 async function load() {
@@ -40,6 +23,7 @@ async function load() {
     state.model = m.id;
     state.layers = m.steer4j ? m.steer4j.layers : 0;
     $('model').textContent = m.id + (m.steer4j ? ' · ' + m.steer4j.architecture + ', ' + m.steer4j.layers + ' layers, n_embd ' + m.steer4j.n_embd : '');
+    $('model').className = 'muted';
   } catch (e) {
     $('model').textContent = 'cannot reach the API: ' + e.message;
     $('model').className = 'error';
@@ -49,41 +33,33 @@ async function load() {
 }
 
 async function loadVectors() {
-  const box = $('vectors');
+  const box = $('library');
+  let all;
   try {
-    state.vectors = (await getJson('/v1/vectors')).data;
+    all = (await getJson('/v1/vectors')).data;
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error', text: e.message }));
     return;
   }
-  if (state.vectors.length === 0) {
-    box.replaceChildren(el('p', { class: 'muted', text: 'The library is empty. Add vectors with POST /v1/vectors.' }));
-  } else {
-    box.replaceChildren(...state.vectors.map(vectorRow));
-  }
-  const sel = $('heat-vector');
+  state.vectors = all.filter((v) => !v.problem);
+  box.replaceChildren(...(all.length === 0
+    ? [el('p', { class: 'muted', text: 'The library is empty: extract a vector above, or POST /v1/vectors.' })]
+    : all.map((v) => el('div', { class: 'lib-row' + (v.problem ? ' broken' : ''), 'data-name': v.id },
+      el('span', { class: 'name', text: v.id }),
+      el('span', { class: 'muted', text: v.problem ? v.problem : 'layers ' + v.layers.join(', ') + ' · n_embd ' + v.n_embd + ' · ' + v.method })))));
+  setLibrary(state.vectors);
+  const sel = $('heat-vector'), was = sel.value;
   sel.replaceChildren(el('option', { value: '', text: 'none' }), ...state.vectors.map((v) => el('option', { value: v.id, text: v.id })));
-  if (state.vectors.length > 0) sel.value = state.vectors[0].id;
-  heatLayers();
-}
-
-function vectorRow(v) {
-  const lo = Math.min(...v.layers), hi = Math.max(...v.layers);
-  const slider = el('input', { type: 'range', class: 'coef', min: '-8', max: '8', step: '0.1', value: '0', 'aria-label': 'coefficient of ' + v.id });
-  const value = el('span', { class: 'coef-value', text: '0.0' });
-  slider.addEventListener('input', () => { value.textContent = Number(slider.value).toFixed(1); summary(); });
-  const from = el('input', { type: 'number', class: 'from', min: String(lo), max: String(hi), value: String(lo) });
-  const to = el('input', { type: 'number', class: 'to', min: String(lo), max: String(hi), value: String(hi) });
-  return el('div', { class: 'vector-row', 'data-name': v.id },
-    el('span', { class: 'name', text: v.id }), value, slider,
-    el('span', { class: 'layers' }, 'layers ', from, ' to ', to, ' (has ' + v.layers.join(', ') + ')'));
+  sel.value = state.vectors.some((v) => v.id === was) ? was : (state.vectors.length ? state.vectors[0].id : '');
+  if (sel.value !== was) heatLayers();
 }
 
 function heatLayers() {
   const v = state.vectors.find((x) => x.id === $('heat-vector').value);
   const sel = $('heat-layer');
   if (!v) { sel.replaceChildren(); return; }
-  sel.replaceChildren(...v.layers.map((l) => el('option', { value: String(l), text: String(l) })));
+  sel.replaceChildren(...v.layers.map((l) => el('option', { value: String(l), text: String(l) })),
+    el('option', { value: 'all', text: 'all (token × layer grid)' }));
   sel.value = String(v.layers[Math.floor(v.layers.length / 2)]);
 }
 
@@ -98,118 +74,135 @@ async function loadGuard() {
   }
 }
 
-function steering() {
-  const out = [];
-  for (const row of document.querySelectorAll('.vector-row')) {
-    const c = Number(row.querySelector('.coef').value);
-    if (c === 0) continue;
-    out.push({ vector: row.dataset.name, coefficient: c,
-      layers: [Number(row.querySelector('.from').value), Number(row.querySelector('.to').value)] });
-  }
-  return out;
-}
-
-function summary() {
-  const s = steering();
-  $('steer-summary').textContent = s.length ? s.map((x) => x.vector + ' × ' + x.coefficient.toFixed(1)).join(', ') : '(no slider set)';
-}
-
-function body(steer) {
+function baseBody() {
   const b = {
-    model: state.model, prompt: $('prompt').value, stream: true,
+    model: state.model, prompt: $('prompt').value, stream: true, logprobs: 5,
     max_tokens: Number($('max-tokens').value), temperature: Number($('temperature').value), seed: Number($('seed').value),
   };
-  if (steer.length) b.steering = steer;
   const hv = $('heat-vector').value;
-  if (hv) b.projection = { vector: hv, layer: Number($('heat-layer').value) };
+  const hl = $('heat-layer').value;
+  if (hv) b.projection = hl === 'all' ? { vector: hv, layers: 'all' } : { vector: hv, layer: Number(hl) };
   return b;
 }
 
-/** Streams one completion into its column; resolves with the final text. */
-async function run(which, steer) {
-  const out = $('out-' + which);
-  out.dataset.done = 'false';
-  out.replaceChildren(el('span', { class: 'prompt', text: $('prompt').value }));
-  const gen = el('span', { class: 'gen' });
-  out.append(gen);
-  $('guard-' + which).replaceChildren();
-  $('heat-' + which).replaceChildren();
-  let text = '';
-  try {
-    const r = await fetch('/v1/completions', { method: 'POST', headers: headers(), body: JSON.stringify(body(steer)) });
-    if (!r.ok) {
-      const e = await r.json();
-      throw new Error(e.error ? e.error.message : String(r.status));
-    }
-    const reader = r.body.getReader();
-    const decoder = new TextDecoder();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const event = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (!event.startsWith('data: ')) continue;
-        const data = event.slice(6);
-        if (data === '[DONE]') continue;
-        const chunk = JSON.parse(data);
-        if (chunk.error) throw new Error(chunk.error.message);
-        const c = chunk.choices && chunk.choices[0];
-        if (c && c.text) { text += c.text; gen.textContent = text; }
-        if (chunk.steer4j && chunk.steer4j.guard) showGuard(which, chunk.steer4j.guard);
-        if (chunk.steer4j && chunk.steer4j.projection) showHeat(which, chunk.steer4j.projection);
-      }
-    }
-  } catch (e) {
-    out.append(el('div', { class: 'error', text: e.message }));
-  } finally {
-    out.dataset.done = 'true';
-  }
-  return text;
-}
-
-function showGuard(which, verdicts) {
-  $('guard-' + which).replaceChildren(...verdicts.map((v) => el('span', {
+function showGuard(col, verdicts) {
+  col.querySelector('.guard').replaceChildren(...verdicts.map((v) => el('span', {
     class: 'badge' + (v.triggered ? ' hit' : ''),
     text: v.detector + ' ' + (v.score === null ? '?' : v.score.toFixed(3)) + ' / ' + v.threshold.toFixed(3) + ' → ' + v.action,
   })));
 }
 
-function showHeat(which, p) {
-  const box = $('heat-' + which);
-  const max = Math.max(1e-6, ...p.tokens.map((t) => Math.abs(t.value)));
-  const toks = p.tokens.map((t) => {
-    const a = Math.min(1, Math.abs(t.value) / max);
-    const color = t.value >= 0 ? `rgba(220, 38, 38, ${a.toFixed(3)})` : `rgba(37, 99, 235, ${a.toFixed(3)})`;
-    const s = el('span', { class: 'tok' + (t.generated ? ' gen' : ''), title: t.value.toFixed(4), text: t.text });
-    s.style.background = color;
-    return s;
-  });
-  box.replaceChildren(el('div', { class: 'muted', text: 'projection on ' + p.source + ' at layer ' + p.layer + ' (red +, blue −, underlined = generated)' }),
-    el('div', {}, ...toks),
-    el('div', { class: 'scale', text: 'max |projection| ' + max.toFixed(3) }));
+function showCondition(col, c) {
+  const box = col.querySelector('.cond');
+  box.dataset.active = String(c.active);
+  box.textContent = 'CAST: ' + c.scores.map((s) => 'cos at layer ' + s.layer + ' = ' + (s.score === null ? '?' : s.score.toFixed(3)) + ' ' + s.comparison + ' ' + s.threshold + (s.met ? ' ✓' : ' ✗')).join(' ' + c.rule + ' ')
+    + ' → steering ' + (c.active ? 'on' : 'off');
+}
+
+/** Streams one column; resolves with {ok, text, projection} or {ok: false, error}. */
+async function runColumn(col, fields) {
+  const out = col.querySelector('.out');
+  out.dataset.done = 'false';
+  out.dataset.failed = 'false';
+  const gen = el('span', { class: 'gen' });
+  out.replaceChildren(el('span', { class: 'prompt', text: $('prompt').value }), gen);
+  for (const c of ['.guard', '.heat', '.cond']) col.querySelector(c).replaceChildren();
+  const lp = { tokens: [], token_logprobs: [], top_logprobs: [] };
+  const result = { ok: true, text: '', projection: null };
+  try {
+    await streamCompletion(Object.assign(baseBody(), fields), (chunk) => {
+      const c = chunk.choices && chunk.choices[0];
+      if (c && c.text) { result.text += c.text; gen.textContent = result.text; }
+      if (c) collectLogprobs(lp, c.logprobs);
+      const x = chunk.steer4j;
+      if (x && x.guard) showGuard(col, x.guard);
+      if (x && x.condition) showCondition(col, x.condition);
+      if (x && x.projection) result.projection = x.projection;
+    });
+    renderTokens(gen, result.text, lp);
+  } catch (e) {
+    out.dataset.failed = 'true';
+    out.append(el('div', { class: 'error', text: e.message }));
+    return { ok: false, error: e.message };
+  } finally {
+    out.dataset.done = 'true';
+  }
+  return result;
+}
+
+function title(col) {
+  return col.querySelector('h2').textContent;
 }
 
 async function generate() {
   if (state.busy) return;
+  const cols = [...document.querySelectorAll('.column')];
+  const plans = cols.map((col) => {
+    const p = steeringFields(col);
+    col.querySelector('.col-error').textContent = p.errors.join('; ');
+    return p;
+  });
+  const bad = cols.filter((_, i) => plans[i].errors.length > 0);
+  if (bad.length) {
+    setStatus('not generated: ' + bad.map((c) => title(c) + ': ' + plans[cols.indexOf(c)].errors[0]).join('; '), true);
+    return;
+  }
   state.busy = true;
   $('generate').disabled = true;
-  setStatus('generating…');
-  const steer = steering();
-  summary();
+  renderLegend('', 0, 0, 0);
+  setStatus('generating ' + cols.length + ' columns…');
   const t0 = performance.now();
-  const [a, b] = await Promise.all([run('plain', []), run('steered', steer)]);
+  const results = await Promise.all(cols.map((col, i) => runColumn(col, plans[i].fields)));
   const ms = Math.round(performance.now() - t0);
-  setStatus(steer.length === 0 ? 'done in ' + ms + ' ms (set a slider to steer)' : (a === b ? 'done in ' + ms + ' ms: same text' : 'done in ' + ms + ' ms: the steering changed the text'));
+
+  // one colour scale for every heatmap: the largest |projection| of any column
+  const heats = results.map((r) => (r.ok ? r.projection : null));
+  const shown = heats.filter((h) => h);
+  const max = Math.max(0, ...shown.map(heatMax));
+  if (shown.length && max > 0) {
+    heats.forEach((h, i) => { if (h) renderHeat(cols[i].querySelector('.heat'), h, max); });
+    const h = shown[0];
+    renderLegend(h.source, h.layers ? 'layers ' + h.layers.map((r) => r.layer).join(', ') : h.layer, max, shown.length);
+  }
+
+  const failed = cols.filter((_, i) => !results[i].ok);
+  if (failed.length) {
+    setStatus(failed.length + ' of ' + cols.length + ' columns failed after ' + ms + ' ms: '
+      + failed.map((c) => title(c) + ': ' + results[cols.indexOf(c)].error).join('; '), true);
+  } else {
+    const base = cols.findIndex((c) => c.dataset.kind === 'baseline');
+    const steered = cols.map((c, i) => [c, i]).filter(([c]) => c.dataset.kind !== 'baseline');
+    const verdicts = base < 0 ? [] : steered.map(([c, i]) => title(c) + (results[i].text === results[base].text ? ': same text as unsteered' : ': the steering changed the text'));
+    setStatus('done in ' + ms + ' ms' + (verdicts.length ? ': ' + verdicts.join('; ') : ''));
+  }
   $('generate').disabled = false;
   state.busy = false;
 }
 
+/** One new column per coefficient, each a copy of the last steered column with its first item's amount replaced. */
+function sweep() {
+  const coefs = $('sweep-coefs').value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (coefs.length === 0 || coefs.some((c) => !Number.isFinite(c))) {
+    setStatus('coefficients must be numbers separated by commas, got "' + $('sweep-coefs').value + '"', true);
+    return;
+  }
+  const last = [...document.querySelectorAll('.column[data-kind="steered"]')].pop();
+  const base = last ? readColumn(last) : { ops: [{}], keepNorm: false, cast: null };
+  if (base.ops.length === 0) base.ops = [{}];
+  for (const c of coefs) {
+    const copy = JSON.parse(JSON.stringify(base));
+    copy.ops[0].amount = c;
+    addColumn('steered', copy);
+  }
+}
+
 $('generate').addEventListener('click', generate);
+$('add-column').addEventListener('click', () => addColumn('steered'));
+$('sweep').addEventListener('click', sweep);
 $('heat-vector').addEventListener('change', heatLayers);
 $('apikey').addEventListener('change', load);
-summary();
-load();
+$('extract').addEventListener('click', () => extract(state.layers, async () => { await loadVectors(); }));
+installTooltip();
+addColumn('baseline');
+addColumn('steered');
+load().then(() => document.querySelectorAll('.column').forEach(summarise));

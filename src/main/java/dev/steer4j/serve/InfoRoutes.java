@@ -16,6 +16,10 @@ final class InfoRoutes {
     private static final Map<String, String> ASSETS = Map.of(
             "index.html", "text/html; charset=utf-8",
             "app.js", "text/javascript; charset=utf-8",
+            "api.js", "text/javascript; charset=utf-8",
+            "columns.js", "text/javascript; charset=utf-8",
+            "tokens.js", "text/javascript; charset=utf-8",
+            "extract.js", "text/javascript; charset=utf-8",
             "style.css", "text/css; charset=utf-8");
 
     private final ServedModel served;

@@ -98,6 +98,11 @@ final class RequestSteering {
             return new ProjectionProbe("detector:" + d.name(), d.layer(), d.direction());
         }
         SteeringVector v = projectionVector(p.vector());
+        if (p.layers() != null) {
+            var sel = p.layers().select(v.layers());
+            if (sel.isEmpty()) throw ApiException.invalid("projection.layers", VectorRef.describe(p.vector()) + " has no direction in layers " + p.layers() + " (it has layers " + v.layers().keySet() + ")");
+            return new ProjectionProbe(p.vector().label(), sel, true);
+        }
         int layer = pickLayer(v, p.layer());
         return new ProjectionProbe(p.vector().label(), layer, v.get(layer));
     }

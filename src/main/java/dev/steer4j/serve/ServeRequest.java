@@ -4,6 +4,7 @@ import dev.steer4j.model.ChatTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.steer4j.steer.SteeringSpec;
+import dev.steer4j.util.LayerList;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,8 @@ record ServeRequest(
     /** One prompt of a {@code /v1/completions} request: text or token ids. */
     record Prompt(String text, int[] tokens) {}
 
-    /** Per-token projection on a vector's direction at a layer, or on a guard detector's. */
-    record ProjectionSpec(SteeringSpec.Ref vector, String detector, Integer layer) {}
+    /** Per-token projection on a vector's direction at a layer (or at each of its layers in {@code layers}), or on a guard detector's. */
+    record ProjectionSpec(SteeringSpec.Ref vector, String detector, Integer layer, LayerList layers) {}
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -131,10 +132,20 @@ record ServeRequest(
         if (!p.isObject()) throw ApiException.invalid("projection", "invalid_type", "'projection' must be {\"vector\": ..., \"layer\": L} or {\"detector\": name}, got " + Params.show(p));
         String det = Params.optString(p, "detector", "projection.detector");
         Integer layer = Params.optInt(p, "layer", "projection.layer", 0, 1 << 20);
+        String ls = Params.optString(p, "layers", "projection.layers");
+        LayerList layers = null;
+        if (ls != null) {
+            if (layer != null || det != null) throw ApiException.invalid("projection.layers", "'projection.layers' goes with 'vector' alone, not with 'layer' or 'detector'");
+            try {
+                layers = SteeringSpec.parseLayers(ls);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("projection.layers", "'projection.layers': " + e.getMessage());
+            }
+        }
         if (det != null) {
             if (p.has("vector")) throw ApiException.invalid("projection", "'projection' takes either 'vector' or 'detector', not both");
-            return new ProjectionSpec(null, det, null);
+            return new ProjectionSpec(null, det, null, null);
         }
-        return new ProjectionSpec(VectorRef.parse(p.get("vector"), "projection.vector"), null, layer);
+        return new ProjectionSpec(VectorRef.parse(p.get("vector"), "projection.vector"), null, layer, layers);
     }
 }
