@@ -112,7 +112,7 @@ public final class ExtractCommand implements Callable<Integer> {
             int n = mdl.config().layers();
             int[] ls;
             String siteName = site.trim();
-            if (layers != null) ls = layers.resolve(n);
+            if (layers != null) ls = LayerListConverter.within(layers, n, "--layers").resolve(n);
             else if (siteName.startsWith("blocks.")) ls = new int[]{HookPoint.parse(siteName).checkLayer(n).layer()};
             else ls = n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
             Extraction.Builder b = Extraction.builder(mdl).method(m).layers(ls).site(siteName).l2(l2).unit(unit);

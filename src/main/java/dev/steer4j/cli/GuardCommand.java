@@ -84,7 +84,7 @@ public final class GuardCommand implements Runnable {
             String detectorName = name != null ? name : stem(positive);
             String modelName = stem(model.path());
             try (Model m = model.load()) {
-                int[] ls = layers == null ? null : layers.resolve(m.config().layers());
+                int[] ls = layers == null ? null : LayerListConverter.within(layers, m.config().layers(), "--layers").resolve(m.config().layers());
                 out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, modelName,
                         pos.size(), positive, neg.size(), negative, holdout);
                 Calibrator.Result r = Calibrator.calibrate(m, detectorName, pos, neg, holdout, seed, ls, p);

@@ -35,7 +35,7 @@ public final class LensCommand implements Callable<Integer> {
     public Integer call() {
         try (Model m = model.load()) {
             SteeringVector v = vector.load(m);
-            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : layers.orElse(v.layers().keySet());
+            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : LayerListConverter.within(layers, m.config().layers(), "--layers").orElse(v.layers().keySet());
             ObjectNode doc = new ObjectMapper().createObjectNode();
             doc.put("vector", vector.vector.toString());
             ArrayNode arr = doc.putArray("layers");

@@ -36,8 +36,8 @@ public final class OrthogonalizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        float[] d = SteeringOptions.direction(direction, "--direction");
         try (Model m = model.load()) {
+            float[] d = SteeringOptions.direction(direction, "--direction", m.config().layers());
             long t0 = System.nanoTime();
             Orthogonalizer.Result r = HfOrthogonalizer.isHf(m) ? HfOrthogonalizer.write(m, d, output, name) : Orthogonalizer.write(m, d, output, name);
             System.out.printf("wrote %s: %d tensors orthogonalised to the direction (%s%s), %.1f s%n", r.file(), r.modified().size(),

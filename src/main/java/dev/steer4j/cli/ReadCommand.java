@@ -59,10 +59,11 @@ public final class ReadCommand implements Callable<Integer> {
         List<String> texts = new ArrayList<>(prompts);
         if (promptFile != null) texts.addAll(PromptFile.readAll(promptFile));
         if (texts.isEmpty()) throw new IllegalArgumentException("nothing to read: give --prompt TEXT or --prompts FILE");
-        HookPoint point = HookPoint.parse("blocks." + layer + "." + site.replaceFirst("^blocks\\.\\d+\\.", ""));
-        if (!point.site().perLayer || point.site() == HookSite.EMBED) throw new IllegalArgumentException("--site must be a per-layer site such as hook_resid_post");
+        HookPoint.parse("blocks.0." + site.replaceFirst("^blocks\\.\\d+\\.", ""));
         try (Model m = model.load()) {
-            point.checkLayer(m.config().layers());
+            layer = LayerListConverter.index(layer, m.config().layers(), "--layer");
+            HookPoint point = HookPoint.parse("blocks." + layer + "." + site.replaceFirst("^blocks\\.\\d+\\.", ""));
+            if (!point.site().perLayer || point.site() == HookSite.EMBED) throw new IllegalArgumentException("--site must be a per-layer site such as hook_resid_post");
             SteeringVector v = vector.load(m);
             if (!v.has(layer))
                 throw new IllegalArgumentException("vector file " + vector.vector + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");

@@ -116,7 +116,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (ab == null && noTax && prompts == null) throw new IllegalArgumentException("nothing to measure: give --ab, --prompts, or drop --no-tax");
         try (Model m = model.load()) {
             SteeringVector v = vector.load(m);
-            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : layers.orElse(v.layers().keySet());
+            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : LayerListConverter.within(layers, m.config().layers(), "--layers").orElse(v.layers().keySet());
             AbDataset data = ab == null ? null : AbDataset.load(ab).limit(limit);
             String neutralText = null, neutralName = null;
             if (!noTax) {

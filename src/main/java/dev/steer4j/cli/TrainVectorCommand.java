@@ -105,8 +105,7 @@ public final class TrainVectorCommand implements Callable<Integer> {
                 : Datasets.load(format == null ? DatasetFormat.PAIRS : DatasetFormat.parse(format), data, null, null);
         try (Model m = model.load()) {
             int n = m.config().layers();
-            int l = layer != null ? layer : n / 2;
-            if (l < 0 || l >= n) throw new IllegalArgumentException("--layer " + l + " is outside 0-" + (n - 1));
+            int l = layer != null ? LayerListConverter.index(layer, n, "--layer") : n / 2;
             if (name.endsWith(".gguf") && l == 0)
                 throw new IllegalArgumentException("layer 0 cannot be written to a llama.cpp control vector (direction.0 is invalid); choose a layer from 1, or write .json");
             List<CompletionPair> all = CompletionPair.of(m, ds);
