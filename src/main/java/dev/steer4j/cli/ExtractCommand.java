@@ -50,7 +50,7 @@ public final class ExtractCommand implements Callable<Integer> {
             description = "actadd, mean, pca-diff, pca-center or probe (default: ${DEFAULT-VALUE})")
     String method;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
             description = "Layers, e.g. 2, 1-4, 1,3 or all (default: 1 to the last layer; llama.cpp control vectors have no layer 0)")
     LayerList layers;
 

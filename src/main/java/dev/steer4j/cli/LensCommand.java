@@ -22,10 +22,10 @@ public final class LensCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin VectorOption vector;
 
-    @Option(names = {"-l", "--layers"}, converter = LayerListConverter.class, description = "Layers to show: 1-4, 2,3 (default: every layer of the vector)")
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class, description = "Layers to show: 1-4, 2,3 (default: every layer of the vector)")
     dev.steer4j.util.LayerList layers;
 
-    @Option(names = {"-k", "--top"}, defaultValue = "10", description = "Tokens per side (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-k", "--top"}, paramLabel = "N", defaultValue = "10", description = "Tokens per side (default: ${DEFAULT-VALUE})")
     int k;
 
     @Option(names = "--json", description = "Print JSON")

@@ -53,9 +53,13 @@ public final class SteeringOptions {
             description = "Positions the --vector and --clamp apply to: all, prompt, generated or from:K (default: ${DEFAULT-VALUE})")
     String positions;
 
-    @Option(names = "--steer-site", paramLabel = "SITE", defaultValue = "resid_post", converter = SiteConverter.class,
-            description = "Hook site of --vector and --clamp: resid_pre, attn_out, resid_mid, mlp_out or resid_post (default: ${DEFAULT-VALUE})")
+    @Option(names = "--site", paramLabel = "SITE", defaultValue = "resid_post", converter = SiteConverter.class,
+            description = "Hook site of --vector and --clamp: resid_pre, attn_out, resid_mid, mlp_out or resid_post (hook_resid_post and blocks.L.hook_resid_post also accepted; default: ${DEFAULT-VALUE})")
     HookSite site;
+
+    /** The old spelling of {@code --site}, kept so that older command lines still run. */
+    @Option(names = "--steer-site", paramLabel = "SITE", hidden = true, converter = SiteConverter.class)
+    HookSite steerSite;
 
     @Option(names = "--ablate", paramLabel = "FILE[:L]",
             description = "Project the unit direction (the file's layer-L direction, or its only one) out of every write to the residual stream (repeatable)")
@@ -113,13 +117,13 @@ public final class SteeringOptions {
             return switch (part) {
                 case ADD -> switch (c) {
                     case "layers" -> "--layers";
-                    case "site" -> "--steer-site";
+                    case "site" -> "--site";
                     case "positions" -> "--positions";
                     default -> "--vector";
                 };
                 case CLAMP -> switch (c) {
                     case "layers" -> "--layers";
-                    case "site" -> "--steer-site";
+                    case "site" -> "--site";
                     case "positions" -> "--positions";
                     default -> "--clamp";
                 };
@@ -212,7 +216,7 @@ public final class SteeringOptions {
             range = grammar("--control-vector-layer-range", LayerList::parse, from + "-" + to);
         }
         PositionFilter pos = grammar("--positions", SteeringSpec::parsePositions, positions);
-        HookSite hs = site;
+        HookSite hs = steerSite != null ? steerSite : site;
         ConditionRule rule = conditionRule;
         Condition.Aggregate read = conditionRead;
         SteeringSpec s = SteeringSpec.none();

@@ -53,7 +53,7 @@ public final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--retain", required = true, paramLabel = "FILE", description = "Documents to keep, one per line")
     Path retain;
 
-    @Option(names = "--layer", paramLabel = "L", description = "Block whose output is steered (default: the middle block)")
+    @Option(names = {"-l", "--layer"}, paramLabel = "L", description = "Block whose output is steered (default: the middle block)")
     Integer layer;
 
     @Option(names = "--weights", defaultValue = "ffn_down", split = ",", paramLabel = "NAMES",
