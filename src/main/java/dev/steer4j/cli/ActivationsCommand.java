@@ -23,7 +23,7 @@ public final class ActivationsCommand implements Callable<Integer> {
 
     @Mixin PromptOption promptOption;
 
-    @Option(names = "--hook", defaultValue = "blocks.0.hook_resid_post",
+    @Option(names = "--hook", paramLabel = "HOOK", defaultValue = "blocks.0.hook_resid_post",
             description = "Hook point: hook_embed, blocks.L.hook_resid_pre|hook_attn_out|hook_resid_mid|hook_mlp_out|hook_resid_post, ln_final.hook_normalized (default: ${DEFAULT-VALUE})")
     String hook;
 

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per figure; the best is reported (default: ${DEFAULT-VALUE}; the hook comparison uses at least 5)")
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed runs per figure; the best is reported (default: ${DEFAULT-VALUE}; the hook comparison uses at least 5)")
     int repeats;
 
     @Option(names = "--prefill", split = ",", paramLabel = "N", description = "Prompt lengths (default: 128,512)")
@@ -43,10 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-triad", description = "Skip the memory-bandwidth measurement")
     boolean noTriad;
 
-    @Option(names = "--min-run-ms", defaultValue = "250", description = "Each run repeats until at least this many ms have passed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-run-ms", paramLabel = "MS", defaultValue = "250", description = "Each run repeats until at least this many ms have passed (default: ${DEFAULT-VALUE})")
     long minRunMs;
 
-    @Option(names = "--streams", defaultValue = "8", description = "Concurrent streams for the continuous-batching figure, decoded together one token each per step as the server does (0 skips it; default: ${DEFAULT-VALUE})")
+    @Option(names = "--streams", paramLabel = "N", defaultValue = "8", description = "Concurrent streams for the continuous-batching figure, decoded together one token each per step as the server does (0 skips it; default: ${DEFAULT-VALUE})")
     int streams;
 
     @Option(names = "--json", description = "Print one JSON object instead of the table")

@@ -28,10 +28,10 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--hooks", required = true, split = ",", paramLabel = "HOOK", description = "Hook points, comma separated, e.g. blocks.2.hook_resid_post,blocks.3.hook_mlp_out")
     List<String> hooks;
 
-    @Option(names = "--positions", defaultValue = "all", description = "Rows kept per prompt: all or last (default: ${DEFAULT-VALUE})")
+    @Option(names = "--positions", paramLabel = "WHICH", defaultValue = "all", description = "Rows kept per prompt: all or last (default: ${DEFAULT-VALUE})")
     String positions;
 
-    @Option(names = "--max-tokens", defaultValue = "0", description = "Cut prompts to this many tokens (default: the model's context; longer prompts are an error)")
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "0", description = "Cut prompts to this many tokens (default: the model's context; longer prompts are an error)")
     int maxTokens;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output directory")

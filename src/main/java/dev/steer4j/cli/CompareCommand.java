@@ -32,15 +32,15 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Mixin PromptOption promptOption;
 
-    @Option(names = "--vector", required = true, paramLabel = "FILE", description = "Steering vector (.gguf control vector or .json)")
+    @Option(names = {"-v", "--vector"}, required = true, paramLabel = "FILE", description = "Steering vector (.gguf control vector or .json)")
     Path vector;
 
     @Option(names = "--coefficients", split = ",", defaultValue = "-1,0,1", paramLabel = "C1,C2,...",
             description = "Coefficients to compare; 0 is the unsteered run and is always shown (default: ${DEFAULT-VALUE})")
     List<Double> coefficients;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
-            description = "Only these layers of the vector: 3, 1-4, 1,3,5-7 or all (default: every layer it has)")
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
+            description = "Only these layers of the vector: 3, 1-4, 1,3,5-7, -1 (the last), -3--1 or all (default: every layer it has)")
     dev.steer4j.util.LayerList layers;
 
     @Option(names = "--positions", paramLabel = "WHICH", defaultValue = "all", description = "all, prompt, generated or from:K (default: ${DEFAULT-VALUE})")
@@ -49,16 +49,16 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--keep-norm", description = "Rescale every steered row to its norm before steering")
     boolean keepNorm;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "48", description = "Tokens per continuation (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "48", description = "Tokens per continuation (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = {"--temp", "--temperature"}, defaultValue = "0.8", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}, as generate)")
+    @Option(names = {"--temp", "--temperature"}, paramLabel = "T", defaultValue = "0.8", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}, as generate)")
     float temperature;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, the same for every column (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Sampling seed, the same for every column (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--width", defaultValue = "120", description = "Total width of the table in characters (default: ${DEFAULT-VALUE})")
+    @Option(names = "--width", paramLabel = "COLUMNS", defaultValue = "120", description = "Total width of the table in characters (default: ${DEFAULT-VALUE})")
     int width;
 
     @Option(names = "--json", description = "Print JSON: {prompt, vector, runs: [{coefficient, text, tokens}]}")

@@ -37,23 +37,23 @@ import java.util.stream.IntStream;
 public final class DemoCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time", description = "Story opening (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", defaultValue = "Once upon a time", description = "Story opening (default: ${DEFAULT-VALUE})")
     String prompt;
 
-    @Option(names = "--seed", defaultValue = "7", description = "Sampling seed, the same for every story (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "7", description = "Sampling seed, the same for every story (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--coefficient", defaultValue = "1.0",
+    @Option(names = "--coefficient", paramLabel = "C", defaultValue = "1.0",
             description = "Steering strength: the stories use +c and -c times the vector (default: ${DEFAULT-VALUE})")
     double coefficient;
 
-    @Option(names = {"-n", "--max-tokens", "--tokens"}, defaultValue = "120", description = "Tokens per story (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens", "--tokens"}, paramLabel = "N", defaultValue = "120", description = "Tokens per story (default: ${DEFAULT-VALUE})")
     int tokens;
 
     @Option(names = "--serve", description = "Afterwards, serve the model with the demo's vector in the library (as 'happy-sad') and print the URL")
     boolean serve;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port for --serve (default: ${DEFAULT-VALUE})")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port for --serve (default: ${DEFAULT-VALUE})")
     int port;
 
     @Override

@@ -32,10 +32,11 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--negative", required = true, paramLabel = "FILE", description = "Prompts without it")
     Path negative;
 
-    @Option(names = "--site", defaultValue = "hook_resid_post", description = "Hook site read in each layer (default: ${DEFAULT-VALUE})")
-    String site;
+    @Option(names = "--site", paramLabel = "SITE", defaultValue = "resid_post", converter = HookSiteConverter.class,
+            description = "Hook site read in each layer: resid_pre, attn_out, resid_mid, mlp_out or resid_post (hook_resid_post and blocks.L.hook_resid_post also accepted; default: ${DEFAULT-VALUE})")
+    HookSite site;
 
-    @Option(names = "--aggregate", defaultValue = "mean", description = "Per-prompt score: mean (over tokens, BOS excluded), last or max (default: ${DEFAULT-VALUE})")
+    @Option(names = "--aggregate", paramLabel = "HOW", defaultValue = "mean", description = "Per-prompt score: mean (over tokens, BOS excluded), last or max (default: ${DEFAULT-VALUE})")
     String aggregate;
 
     @Option(names = "--json", description = "Print JSON")
@@ -43,9 +44,7 @@ public final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String suffix = "hook_" + site.strip().replaceFirst("^hook_", "");
-        HookSite s = Arrays.stream(HookSite.values()).filter(x -> x.perLayer && x.suffix.equals(suffix)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown site '" + site + "' (valid: hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post)"));
+        HookSite s = site;
         ConceptDetection.Aggregate agg;
         try {
             agg = ConceptDetection.Aggregate.valueOf(aggregate.toUpperCase(Locale.ROOT));

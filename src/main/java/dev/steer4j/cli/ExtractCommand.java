@@ -50,7 +50,7 @@ public final class ExtractCommand implements Callable<Integer> {
             description = "actadd, mean, pca-diff, pca-center or probe (default: ${DEFAULT-VALUE})")
     String method;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
             description = "Layers, e.g. 2, 1-4, 1,3 or all (default: 1 to the last layer; llama.cpp control vectors have no layer 0)")
     LayerList layers;
 
@@ -112,7 +112,7 @@ public final class ExtractCommand implements Callable<Integer> {
             int n = mdl.config().layers();
             int[] ls;
             String siteName = site.trim();
-            if (layers != null) ls = layers.resolve(n);
+            if (layers != null) ls = LayerListConverter.within(layers, n, "--layers").resolve(n);
             else if (siteName.startsWith("blocks.")) ls = new int[]{HookPoint.parse(siteName).checkLayer(n).layer()};
             else ls = n > 1 ? java.util.stream.IntStream.range(1, n).toArray() : new int[]{0};
             Extraction.Builder b = Extraction.builder(mdl).method(m).layers(ls).site(siteName).l2(l2).unit(unit);

@@ -45,32 +45,32 @@ public final class GuardCommand implements Runnable {
         @Option(names = "--negative", required = true, paramLabel = "FILE", description = "Prompts it must let through")
         Path negative;
 
-        @Option(names = "--holdout", defaultValue = "0.2", description = "Fraction of each set held out for TPR/FPR (default: ${DEFAULT-VALUE})")
+        @Option(names = "--holdout", paramLabel = "FRACTION", defaultValue = "0.2", description = "Fraction of each set held out for TPR/FPR (default: ${DEFAULT-VALUE})")
         double holdout;
 
         @Option(names = {"-o", "--output"}, required = true, paramLabel = "guard.json", description = "Guard file to write")
         Path output;
 
-        @Option(names = "--name", description = "Detector name (default: the positive file's name)")
+        @Option(names = "--name", paramLabel = "NAME", description = "Detector name (default: the positive file's name)")
         String name;
 
-        @Option(names = "--policy", defaultValue = "flag", description = "flag, block, steer or ablate (default: ${DEFAULT-VALUE})")
+        @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "flag", description = "flag, block, steer or ablate (default: ${DEFAULT-VALUE})")
         String policy;
 
-        @Option(names = "--refusal", description = "Answer of the block policy (default: \"" + Detector.DEFAULT_REFUSAL + "\")")
+        @Option(names = "--refusal", paramLabel = "TEXT", description = "Answer of the block policy (default: \"" + Detector.DEFAULT_REFUSAL + "\")")
         String refusal;
 
         @Option(names = "--steer-vector", paramLabel = "NAME", description = "Library vector the steer policy adds (default: minus the detector direction)")
         String steerVector;
 
-        @Option(names = "--steer-coefficient", defaultValue = "1.0", description = "Coefficient of the steer policy's vector (default: ${DEFAULT-VALUE})")
+        @Option(names = "--steer-coefficient", paramLabel = "C", defaultValue = "1.0", description = "Coefficient of the steer policy's vector (default: ${DEFAULT-VALUE})")
         double steerCoefficient;
 
-        @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
-                description = "Only consider these layers: 3, 1-4, 1,3,5-7 or all (default: all)")
+        @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
+                description = "Only consider these layers: 3, 1-4, 1,3,5-7, -1 (the last), -3--1 or all (default: all)")
         dev.steer4j.util.LayerList layers;
 
-        @Option(names = "--seed", defaultValue = "0", description = "Seed of the train/held-out split (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the train/held-out split (default: ${DEFAULT-VALUE})")
         long seed;
 
         @Option(names = "--append", description = "Add the detector to an existing guard file (replacing one with the same name)")
@@ -84,7 +84,7 @@ public final class GuardCommand implements Runnable {
             String detectorName = name != null ? name : stem(positive);
             String modelName = stem(model.path());
             try (Model m = model.load()) {
-                int[] ls = layers == null ? null : layers.resolve(m.config().layers());
+                int[] ls = layers == null ? null : LayerListConverter.within(layers, m.config().layers(), "--layers").resolve(m.config().layers());
                 out.printf("calibrating '%s' on %s: %d positive (%s), %d negative (%s), holdout %.2f%n", detectorName, modelName,
                         pos.size(), positive, neg.size(), negative, holdout);
                 Calibrator.Result r = Calibrator.calibrate(m, detectorName, pos, neg, holdout, seed, ls, p);

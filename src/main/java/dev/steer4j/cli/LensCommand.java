@@ -22,10 +22,10 @@ public final class LensCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin VectorOption vector;
 
-    @Option(names = {"-l", "--layers"}, converter = LayerListConverter.class, description = "Layers to show: 1-4, 2,3 (default: every layer of the vector)")
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class, description = "Layers to show: 1-4, 2,3 (default: every layer of the vector)")
     dev.steer4j.util.LayerList layers;
 
-    @Option(names = {"-k", "--top"}, defaultValue = "10", description = "Tokens per side (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-k", "--top"}, paramLabel = "N", defaultValue = "10", description = "Tokens per side (default: ${DEFAULT-VALUE})")
     int k;
 
     @Option(names = "--json", description = "Print JSON")
@@ -35,7 +35,7 @@ public final class LensCommand implements Callable<Integer> {
     public Integer call() {
         try (Model m = model.load()) {
             SteeringVector v = vector.load(m);
-            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : layers.orElse(v.layers().keySet());
+            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : LayerListConverter.within(layers, m.config().layers(), "--layers").orElse(v.layers().keySet());
             ObjectNode doc = new ObjectMapper().createObjectNode();
             doc.put("vector", vector.vector.toString());
             ArrayNode arr = doc.putArray("layers");

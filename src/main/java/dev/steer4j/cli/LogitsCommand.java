@@ -25,7 +25,7 @@ public final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: tokens and one full logits row per prompt position")
     boolean json;
 
-    @Option(names = "--top", defaultValue = "5", description = "Without --json: how many top tokens to show per position (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top", paramLabel = "N", defaultValue = "5", description = "Without --json: how many top tokens to show per position (default: ${DEFAULT-VALUE})")
     int top;
 
     @Override

@@ -52,6 +52,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (used by tests too). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        Examples.install(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             System.out.flush();
             cmd.getErr().println("steer4j: " + Errors.describe(ex));

@@ -19,25 +19,32 @@ import java.util.concurrent.Callable;
 public final class OrthogonalizeCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = {"-d", "--direction"}, required = true, paramLabel = "FILE[:L]",
-            description = "Vector file (.gguf control vector or .json); its layer-L direction, or its only direction")
+    @Option(names = {"-v", "--vector"}, paramLabel = "FILE[:L]",
+            description = "Vector file (.gguf control vector or .json); its layer-L direction (negative counts from the end), or its only direction")
+    String vector;
+
+    /** The old spelling of {@code --vector}, kept so that older command lines still run. */
+    @Option(names = {"-d", "--direction"}, paramLabel = "FILE[:L]", hidden = true)
     String direction;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
             description = "Where to write the new model: a .gguf file, or for a Hugging Face input a directory (safetensors)")
     Path output;
 
-    @Option(names = "--check-prompt", defaultValue = "Once upon a time, there was a little girl",
+    @Option(names = "--check-prompt", paramLabel = "TEXT", defaultValue = "Once upon a time, there was a little girl",
             description = "Prompt on which the written model is compared with run-time ablation (default: ${DEFAULT-VALUE})")
     String checkPrompt;
 
-    @Option(names = "--name", description = "general.name of the new model (default: old name + \" (orthogonalized)\")")
+    @Option(names = "--name", paramLabel = "NAME", description = "general.name of the new model (default: old name + \" (orthogonalized)\")")
     String name;
 
     @Override
     public Integer call() {
-        float[] d = SteeringOptions.direction(direction, "--direction");
+        if ((vector == null) == (direction == null))
+            throw new IllegalArgumentException(vector == null ? "give the direction to project out with --vector FILE[:L]" : "give --vector once (--direction is its old spelling)");
+        String arg = vector != null ? vector : direction;
         try (Model m = model.load()) {
+            float[] d = SteeringOptions.direction(arg, vector != null ? "--vector" : "--direction", m.config().layers());
             long t0 = System.nanoTime();
             Orthogonalizer.Result r = HfOrthogonalizer.isHf(m) ? HfOrthogonalizer.write(m, d, output, name) : Orthogonalizer.write(m, d, output, name);
             System.out.printf("wrote %s: %d tensors orthogonalised to the direction (%s%s), %.1f s%n", r.file(), r.modified().size(),

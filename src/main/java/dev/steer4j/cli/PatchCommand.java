@@ -36,29 +36,29 @@ import java.util.concurrent.Callable;
 public final class PatchCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = "--clean", required = true, description = "Clean prompt")
+    @Option(names = "--clean", paramLabel = "TEXT", required = true, description = "Clean prompt")
     String clean;
 
-    @Option(names = "--corrupted", required = true, description = "Corrupted prompt (same token count as the clean one)")
+    @Option(names = "--corrupted", paramLabel = "TEXT", required = true, description = "Corrupted prompt (same token count as the clean one)")
     String corrupted;
 
-    @Option(names = "--target", description = "Target answer as it would follow the prompt, e.g. ' happy' (its first token is used)")
+    @Option(names = "--target", paramLabel = "TEXT", description = "Target answer as it would follow the prompt, e.g. ' happy' (its first token is used)")
     String target;
 
-    @Option(names = "--distractor", description = "Distractor answer, e.g. ' sad'")
+    @Option(names = "--distractor", paramLabel = "TEXT", description = "Distractor answer, e.g. ' sad'")
     String distractor;
 
-    @Option(names = "--target-id", description = "Target token id (instead of --target)")
+    @Option(names = "--target-id", paramLabel = "ID", description = "Target token id (instead of --target)")
     Integer targetId;
 
-    @Option(names = "--distractor-id", description = "Distractor token id (instead of --distractor)")
+    @Option(names = "--distractor-id", paramLabel = "ID", description = "Distractor token id (instead of --distractor)")
     Integer distractorId;
 
-    @Option(names = "--sites", split = ",", defaultValue = "resid_pre",
+    @Option(names = "--sites", paramLabel = "SITE", split = ",", defaultValue = "resid_pre",
             description = "Sites patched in every layer: resid_pre, attn_out, resid_mid, mlp_out, resid_post (comma list; default: ${DEFAULT-VALUE})")
     List<String> sites;
 
-    @Option(names = "--hook", description = "Patch these hook points instead of --sites (repeatable), e.g. blocks.0.hook_resid_pre")
+    @Option(names = "--hook", paramLabel = "HOOK", description = "Patch these hook points instead of --sites (repeatable), e.g. blocks.0.hook_resid_pre")
     List<String> hooks = new ArrayList<>();
 
     @Option(names = "--heads", paramLabel = "SITE",

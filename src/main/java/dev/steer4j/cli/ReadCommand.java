@@ -33,13 +33,14 @@ public final class ReadCommand implements Callable<Integer> {
     @Mixin ModelOption model;
     @Mixin VectorOption vector;
 
-    @Option(names = {"-l", "--layer"}, required = true, description = "Layer whose activation is read; the vector's direction at this layer is used")
+    @Option(names = {"-l", "--layer"}, paramLabel = "L", required = true, description = "Layer whose activation is read; the vector's direction at this layer is used")
     int layer;
 
-    @Option(names = "--site", defaultValue = "hook_resid_post", description = "Hook site within the layer: hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post (default: ${DEFAULT-VALUE})")
-    String site;
+    @Option(names = "--site", paramLabel = "SITE", defaultValue = "resid_post", converter = HookSiteConverter.class,
+            description = "Hook site within the layer: resid_pre, attn_out, resid_mid, mlp_out or resid_post (hook_resid_post and blocks.L.hook_resid_post also accepted; default: ${DEFAULT-VALUE})")
+    HookSite site;
 
-    @Option(names = {"-p", "--prompt"}, description = "Text to read (repeatable)")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Text to read (repeatable)")
     List<String> prompts = new ArrayList<>();
 
     @Option(names = "--prompts", paramLabel = "FILE", description = "Texts to read (.txt one per line, .jsonl, .json)")
@@ -59,10 +60,10 @@ public final class ReadCommand implements Callable<Integer> {
         List<String> texts = new ArrayList<>(prompts);
         if (promptFile != null) texts.addAll(PromptFile.readAll(promptFile));
         if (texts.isEmpty()) throw new IllegalArgumentException("nothing to read: give --prompt TEXT or --prompts FILE");
-        HookPoint point = HookPoint.parse("blocks." + layer + "." + site.replaceFirst("^blocks\\.\\d+\\.", ""));
-        if (!point.site().perLayer || point.site() == HookSite.EMBED) throw new IllegalArgumentException("--site must be a per-layer site such as hook_resid_post");
+        if (!site.residualWidth()) throw new IllegalArgumentException("--site " + site.suffix + " is not of the residual stream's width; use resid_pre, attn_out, resid_mid, mlp_out or resid_post");
         try (Model m = model.load()) {
-            point.checkLayer(m.config().layers());
+            layer = LayerListConverter.index(layer, m.config().layers(), "--layer");
+            HookPoint point = HookPoint.of(site, layer);
             SteeringVector v = vector.load(m);
             if (!v.has(layer))
                 throw new IllegalArgumentException("vector file " + vector.vector + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");

@@ -12,22 +12,22 @@ import java.util.regex.Pattern;
 
 /** Sampling and stopping options shared by the commands that generate text. */
 public final class SamplingOptions {
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Maximum tokens to generate (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "128", description = "Maximum tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = {"--temp", "--temperature"}, defaultValue = "0.8", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--temp", "--temperature"}, paramLabel = "T", defaultValue = "0.8", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
     float temperature;
 
-    @Option(names = "--top-k", defaultValue = "40", description = "Top-k; 0 = off (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "Top-k; 0 = off (default: ${DEFAULT-VALUE})")
     int topK;
 
-    @Option(names = "--top-p", defaultValue = "0.95", description = "Top-p (nucleus); 1 = off (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "Top-p (nucleus); 1 = off (default: ${DEFAULT-VALUE})")
     float topP;
 
-    @Option(names = "--min-p", defaultValue = "0.05", description = "Min-p; 0 = off (default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05", description = "Min-p; 0 = off (default: ${DEFAULT-VALUE})")
     float minP;
 
-    @Option(names = "--repeat-penalty", defaultValue = "1.0", description = "Repetition penalty; 1 = off (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0", description = "Repetition penalty; 1 = off (default: ${DEFAULT-VALUE})")
     float repeatPenalty;
 
     @Option(names = "--presence-penalty", defaultValue = "0", paramLabel = "P",
@@ -42,10 +42,10 @@ public final class SamplingOptions {
             description = "Add BIAS to token id TOKEN's logit, as llama.cpp's --logit-bias 15043+1 or 15043-1 (repeatable; -100 or -inf bans the token)")
     List<String> logitBias = new ArrayList<>();
 
-    @Option(names = "--seed", description = "Seed for sampling; the same seed gives the same text (default: random)")
+    @Option(names = "--seed", paramLabel = "N", description = "Seed for sampling; the same seed gives the same text (default: random)")
     Long seed;
 
-    @Option(names = "--stop", description = "Stop string (repeatable)")
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop string (repeatable)")
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens")

@@ -18,10 +18,10 @@ import java.util.concurrent.Callable;
 public final class ServeCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE})")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE})")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
     @Option(names = "--vectors", paramLabel = "DIR", description = "Vector library directory (default: ~/.steer4j/vectors/MODEL_ID, one library per model)")
@@ -37,13 +37,13 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--chat-template", paramLabel = "FILE", description = "Jinja chat template overriding the model's tokenizer.chat_template")
     Path chatTemplate;
 
-    @Option(names = "--max-batch", defaultValue = "8", description = "Requests decoded together per forward pass (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "8", description = "Requests decoded together per forward pass (default: ${DEFAULT-VALUE})")
     int maxBatch;
 
-    @Option(names = "--queue", defaultValue = "32", description = "Requests that may wait for a batch slot before 429 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "32", description = "Requests that may wait for a batch slot before 429 (default: ${DEFAULT-VALUE})")
     int queue;
 
-    @Option(names = "--max-prompt-tokens", defaultValue = "4096", description = "Longest prompt accepted (default: ${DEFAULT-VALUE}, capped by the context length)")
+    @Option(names = "--max-prompt-tokens", paramLabel = "N", defaultValue = "4096", description = "Longest prompt accepted (default: ${DEFAULT-VALUE}, capped by the context length)")
     int maxPromptTokens;
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "256",
@@ -58,13 +58,13 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Publish a steered variant as model ID in /v1/models (repeatable), so a stock client picks it by name; e.g. stories260K+happy=happy:1.5")
     java.util.List<String> alias = new java.util.ArrayList<>();
 
-    @Option(names = "--max-tokens", defaultValue = "2048", description = "Largest max_tokens accepted (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "2048", description = "Largest max_tokens accepted (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--timeout", defaultValue = "300", description = "Per-request timeout in seconds, queueing included (default: ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300", description = "Per-request timeout in seconds, queueing included (default: ${DEFAULT-VALUE})")
     double timeoutSeconds;
 
-    @Option(names = "--max-body", defaultValue = "1048576", description = "Largest JSON request body in bytes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "1048576", description = "Largest JSON request body in bytes (default: ${DEFAULT-VALUE})")
     long maxBody;
 
     @Option(names = "--no-client-steering", description = "Refuse (403) requests that carry steering, ablate or condition, and writes to the vector library: only the guard changes the model")

@@ -30,21 +30,36 @@ import java.util.Locale;
  * {@code --control-vector-layer-range} map to {@code --vector} and {@code --layers}).
  */
 public final class SteeringOptions {
-    @Option(names = "--vector", paramLabel = "FILE:SCALE",
-            description = "Add SCALE × the vector's direction.L to blocks.L.hook_resid_post at every layer L it has (repeatable; .gguf control vector or .json)")
+    @Option(names = {"-v", "--vector"}, paramLabel = "FILE[:SCALE]",
+            description = "Add SCALE (default 1) × the vector's direction.L to blocks.L.hook_resid_post at every layer L it has (repeatable; .gguf control vector or .json)")
     List<String> vectors = new ArrayList<>();
 
-    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
-            description = "Only these layers of every --vector and --clamp: 3, 1-4, 1,3,5-7 or all (default: every layer the file has)")
+    @Option(names = "--control-vector", paramLabel = "FILE", description = "llama.cpp's spelling of --vector FILE (scale 1; repeatable)")
+    List<String> controlVectors = new ArrayList<>();
+
+    @Option(names = "--control-vector-scaled", arity = "2", paramLabel = "FILE SCALE",
+            description = "llama.cpp's spelling of --vector FILE:SCALE (repeatable)")
+    List<String> controlVectorsScaled = new ArrayList<>();
+
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
+            description = "Only these layers of every --vector and --clamp: 3, 1-4, 1,3,5-7, -1 (the last), -3--1 or all (default: every layer the file has)")
     LayerList layers;
+
+    @Option(names = "--control-vector-layer-range", arity = "2", paramLabel = "START END",
+            description = "llama.cpp's spelling of --layers START-END (inclusive; negative counts from the end)")
+    List<String> controlVectorLayerRange;
 
     @Option(names = "--positions", paramLabel = "WHICH", defaultValue = "all",
             description = "Positions the --vector and --clamp apply to: all, prompt, generated or from:K (default: ${DEFAULT-VALUE})")
     String positions;
 
-    @Option(names = "--steer-site", paramLabel = "SITE", defaultValue = "resid_post", converter = SiteConverter.class,
-            description = "Hook site of --vector and --clamp: resid_pre, attn_out, resid_mid, mlp_out or resid_post (default: ${DEFAULT-VALUE})")
+    @Option(names = "--site", paramLabel = "SITE", defaultValue = "resid_post", converter = SiteConverter.class,
+            description = "Hook site of --vector and --clamp: resid_pre, attn_out, resid_mid, mlp_out or resid_post (hook_resid_post and blocks.L.hook_resid_post also accepted; default: ${DEFAULT-VALUE})")
     HookSite site;
+
+    /** The old spelling of {@code --site}, kept so that older command lines still run. */
+    @Option(names = "--steer-site", paramLabel = "SITE", hidden = true, converter = SiteConverter.class)
+    HookSite steerSite;
 
     @Option(names = "--ablate", paramLabel = "FILE[:L]",
             description = "Project the unit direction (the file's layer-L direction, or its only one) out of every write to the residual stream (repeatable)")
@@ -91,7 +106,7 @@ public final class SteeringOptions {
 
     /** True when any steering option is given. */
     public boolean any() {
-        return !vectors.isEmpty() || !ablate.isEmpty() || !clamp.isEmpty();
+        return !vectors.isEmpty() || !controlVectors.isEmpty() || !controlVectorsScaled.isEmpty() || !ablate.isEmpty() || !clamp.isEmpty();
     }
 
     /** How the command line names the parts of a steering request in errors. */
@@ -102,13 +117,13 @@ public final class SteeringOptions {
             return switch (part) {
                 case ADD -> switch (c) {
                     case "layers" -> "--layers";
-                    case "site" -> "--steer-site";
+                    case "site" -> "--site";
                     case "positions" -> "--positions";
                     default -> "--vector";
                 };
                 case CLAMP -> switch (c) {
                     case "layers" -> "--layers";
-                    case "site" -> "--steer-site";
+                    case "site" -> "--site";
                     case "positions" -> "--positions";
                     default -> "--clamp";
                 };
@@ -154,15 +169,21 @@ public final class SteeringOptions {
         }
     }
 
-    /** Reads {@code FILE[:L]}: the file's layer-L direction, or its only direction. */
-    static float[] direction(String arg, String option) {
+    /** Reads {@code FILE[:L]}: the file's layer-L direction (negative L counts from the model's end), or its only direction. */
+    static float[] direction(String arg, String option, int layerCount) {
         SteeringSpec.Ablate a = ablation(arg, option);
         SteeringVector v = VectorFiles.read(Path.of(a.vector().name()));
         Path file = Path.of(a.vector().name());
         if (a.layer() != null) {
-            if (!v.has(a.layer()))
-                throw new VectorFileException(file, option + ": vector file " + file + " has no direction for layer " + a.layer() + " (it has layers " + v.layers().keySet() + ")");
-            return v.get(a.layer());
+            int layer;
+            try {
+                layer = LayerList.index(a.layer(), layerCount);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + " '" + arg + "': " + e.getMessage(), e);
+            }
+            if (!v.has(layer))
+                throw new VectorFileException(file, option + ": vector file " + file + " has no direction for layer " + layer + " (it has layers " + v.layers().keySet() + ")");
+            return v.get(layer);
         }
         if (v.layers().size() != 1)
             throw new VectorFileException(file, option + ": vector file " + file + " has directions for layers " + v.layers().keySet() + "; choose one with " + option + " " + file + ":L");
@@ -189,15 +210,30 @@ public final class SteeringOptions {
         final String cf = "FILE:VALUE, e.g. honest.gguf:4";
         final String kf = "FILE:LAYER:THRESHOLD, e.g. harmful.gguf:2:0.1";
         LayerList range = layers == null ? LayerList.ALL : layers;
+        if (controlVectorLayerRange != null) {
+            if (layers != null) throw new IllegalArgumentException("give --layers or --control-vector-layer-range, not both");
+            String from = controlVectorLayerRange.get(0).trim(), to = controlVectorLayerRange.get(1).trim();
+            range = grammar("--control-vector-layer-range", LayerList::parse, from + "-" + to);
+        }
         PositionFilter pos = grammar("--positions", SteeringSpec::parsePositions, positions);
-        HookSite hs = site;
+        HookSite hs = steerSite != null ? steerSite : site;
         ConditionRule rule = conditionRule;
         Condition.Aggregate read = conditionRead;
         SteeringSpec s = SteeringSpec.none();
+        List<String[]> adds = new ArrayList<>();
         for (String a : vectors) {
-            FileArg f = split("--vector", a, vf);
-            s = s.add(new SteeringSpec.Add(SteeringSpec.Ref.named(f.file.toString()), number("--vector", a, "SCALE", f.value, vf), range, hs, pos));
+            if (a.lastIndexOf(':') <= 0) adds.add(new String[]{a, "1", "--vector", a});
+            else {
+                FileArg f = split("--vector", a, vf);
+                adds.add(new String[]{f.file.toString(), f.value, "--vector", a});
+            }
         }
+        for (String a : controlVectors) adds.add(new String[]{a, "1", "--control-vector", a});
+        for (int i = 0; i + 1 < controlVectorsScaled.size(); i += 2)
+            adds.add(new String[]{controlVectorsScaled.get(i), controlVectorsScaled.get(i + 1), "--control-vector-scaled",
+                    controlVectorsScaled.get(i) + " " + controlVectorsScaled.get(i + 1)});
+        for (String[] a : adds)
+            s = s.add(new SteeringSpec.Add(SteeringSpec.Ref.named(a[0]), number(a[2], a[3], "SCALE", a[1], a[2].equals("--vector") ? vf : "FILE SCALE"), range, hs, pos));
         for (String a : ablate) s = s.ablate(ablation(a, "--ablate"));
         for (String a : clamp) {
             FileArg f = split("--clamp", a, cf);

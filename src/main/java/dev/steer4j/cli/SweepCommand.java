@@ -47,10 +47,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--ab", paramLabel = "DATA.json", description = "A/B dataset in the CAA format (question, answer_matching_behavior, answer_not_matching_behavior)")
     Path ab;
 
-    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N A/B items (default: all)")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N A/B items (default: all)")
     int limit;
 
-    @Option(names = "--template", defaultValue = "auto", description = "Prompt format: auto (chat template if the model has one, else plain), chat, plain, raw (default: ${DEFAULT-VALUE})")
+    @Option(names = "--template", paramLabel = "FORMAT", defaultValue = "auto", description = "Prompt format: auto (chat template if the model has one, else plain), chat, plain, raw (default: ${DEFAULT-VALUE})")
     String template;
 
     @Option(names = "--neutral", paramLabel = "TEXT.txt", description = "Neutral corpus for the alignment tax (default: the small corpus bundled with steer4j)")
@@ -59,37 +59,37 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--no-tax", description = "Skip the alignment tax")
     boolean noTax;
 
-    @Option(names = "--tax-window", defaultValue = "128", description = "Tokens per tax window, BOS included (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tax-window", paramLabel = "N", defaultValue = "128", description = "Tokens per tax window, BOS included (default: ${DEFAULT-VALUE})")
     int taxWindow;
 
-    @Option(names = "--tax-tokens", defaultValue = "0", description = "Use at most this many corpus tokens for the tax (default: all)")
+    @Option(names = "--tax-tokens", paramLabel = "N", defaultValue = "0", description = "Use at most this many corpus tokens for the tax (default: all)")
     int taxTokens;
 
     @Option(names = "--prompts", paramLabel = "PROMPTS", description = "Open-ended prompts (.txt one per line, .jsonl or .json): completions under every setting")
     Path prompts;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "32", description = "Tokens per open-ended completion (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "32", description = "Tokens per open-ended completion (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = {"--temp", "--temperature"}, defaultValue = "0.8", description = "Sampling temperature for completions; 0 = greedy (default: ${DEFAULT-VALUE}, as generate)")
+    @Option(names = {"--temp", "--temperature"}, paramLabel = "T", defaultValue = "0.8", description = "Sampling temperature for completions; 0 = greedy (default: ${DEFAULT-VALUE}, as generate)")
     float temperature;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, so a resumed sweep samples the same text (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Sampling seed, so a resumed sweep samples the same text (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--judge-url", paramLabel = "URL", description = "OpenAI-compatible API root of an LLM judge, e.g. https://api.openai.com/v1")
     String judgeUrl;
 
-    @Option(names = "--judge-model", description = "Judge model name")
+    @Option(names = "--judge-model", paramLabel = "NAME", description = "Judge model name")
     String judgeModel;
 
-    @Option(names = "--judge-key-env", defaultValue = "OPENAI_API_KEY", description = "Environment variable holding the judge's API key (default: ${DEFAULT-VALUE})")
+    @Option(names = "--judge-key-env", paramLabel = "VAR", defaultValue = "OPENAI_API_KEY", description = "Environment variable holding the judge's API key (default: ${DEFAULT-VALUE})")
     String judgeKeyEnv;
 
-    @Option(names = "--concept", description = "Concept the judge looks for (AxBench concept score), e.g. 'happiness and joy'")
+    @Option(names = "--concept", paramLabel = "TEXT", description = "Concept the judge looks for (AxBench concept score), e.g. 'happiness and joy'")
     String concept;
 
-    @Option(names = "--behaviour", description = "Behaviour the judge scores 0-10 (CAA-style), e.g. 'the text is cheerful and happy'")
+    @Option(names = "--behaviour", paramLabel = "TEXT", description = "Behaviour the judge scores 0-10 (CAA-style), e.g. 'the text is cheerful and happy'")
     String behaviour;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output directory (created; an existing sweep there is resumed)")
@@ -116,7 +116,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (ab == null && noTax && prompts == null) throw new IllegalArgumentException("nothing to measure: give --ab, --prompts, or drop --no-tax");
         try (Model m = model.load()) {
             SteeringVector v = vector.load(m);
-            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : layers.orElse(v.layers().keySet());
+            List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : LayerListConverter.within(layers, m.config().layers(), "--layers").orElse(v.layers().keySet());
             AbDataset data = ab == null ? null : AbDataset.load(ab).limit(limit);
             String neutralText = null, neutralName = null;
             if (!noTax) {

@@ -38,12 +38,7 @@ import java.util.concurrent.Callable;
                         + "raise log p(positive completion) over log p(negative completion) and -v the reverse. The vector "
                         + "is added at blocks.LAYER.hook_resid_post at every position and kept within --norm-budget. "
                         + "Then the trained vector is compared with the mean-difference vector of the same training pairs "
-                        + "on the held-out pairs: behaviour shift and KL tax on neutral text.",
-                "",
-                "Examples:",
-                "  steer4j train-vector -o happy.gguf                      (the bundled model and its happy/sad pairs)",
-                "  steer4j train-vector -m MODEL.gguf -d PAIRS.jsonl --layer 3 --steps 60 -o v.json",
-                "  steer4j train-vector -o happy.gguf --resume             (continue from happy.gguf.ckpt.json)"})
+                        + "on the held-out pairs: behaviour shift and KL tax on neutral text."})
 public final class TrainVectorCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
@@ -54,7 +49,7 @@ public final class TrainVectorCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", description = "Dataset format: pairs or caa (default: pairs)")
     String format;
 
-    @Option(names = "--layer", paramLabel = "L", description = "Block whose resid_post the vector is added to (default: the middle block)")
+    @Option(names = {"-l", "--layer"}, paramLabel = "L", description = "Block whose resid_post the vector is added to (default: the middle block)")
     Integer layer;
 
     @Option(names = "--steps", defaultValue = "40", paramLabel = "N", description = "Optimiser steps (default: ${DEFAULT-VALUE})")
@@ -104,8 +99,7 @@ public final class TrainVectorCommand implements Callable<Integer> {
                 : Datasets.load(format == null ? DatasetFormat.PAIRS : DatasetFormat.parse(format), data, null, null);
         try (Model m = model.load()) {
             int n = m.config().layers();
-            int l = layer != null ? layer : n / 2;
-            if (l < 0 || l >= n) throw new IllegalArgumentException("--layer " + l + " is outside 0-" + (n - 1));
+            int l = layer != null ? LayerListConverter.index(layer, n, "--layer") : n / 2;
             if (name.endsWith(".gguf") && l == 0)
                 throw new IllegalArgumentException("layer 0 cannot be written to a llama.cpp control vector (direction.0 is invalid); choose a layer from 1, or write .json");
             List<CompletionPair> all = CompletionPair.of(m, ds);

@@ -56,7 +56,7 @@ public final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--retain", paramLabel = "FILE", description = "Documents to keep, one per line (default: the bundled stories without dogs)")
     Path retain;
 
-    @Option(names = "--layer", paramLabel = "L", description = "Block whose output is steered (default: the middle block)")
+    @Option(names = {"-l", "--layer"}, paramLabel = "L", description = "Block whose output is steered (default: the middle block)")
     Integer layer;
 
     @Option(names = "--weights", defaultValue = "ffn_down", split = ",", paramLabel = "NAMES",
@@ -107,8 +107,7 @@ public final class UnlearnCommand implements Callable<Integer> {
         List<String> forgetDocs = TextCorpus.parse(forgetName, forgetBytes), retainDocs = TextCorpus.parse(retainName, retainBytes);
         try (Model m = model.load()) {
             int n = m.config().layers();
-            int l = layer != null ? layer : n / 2;
-            if (l < 0 || l >= n) throw new IllegalArgumentException("--layer " + l + " is outside 0-" + (n - 1));
+            int l = layer != null ? LayerListConverter.index(layer, n, "--layer") : n / 2;
             int[] update = IntStream.rangeClosed(Math.max(0, l - 2), l).toArray();
             List<int[]> f = TextCorpus.tokens(m, forgetDocs, maxTokens), r = TextCorpus.tokens(m, retainDocs, maxTokens);
             List<int[]> fTrain = new ArrayList<>(), fHeld = new ArrayList<>(), rTrain = new ArrayList<>(), rHeld = new ArrayList<>();

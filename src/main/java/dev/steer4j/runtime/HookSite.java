@@ -47,6 +47,29 @@ public enum HookSite {
         this.perLayer = perLayer;
     }
 
+    /** The per-layer sites in the short form error messages list. */
+    public static final String PER_LAYER_FORMS = "resid_pre, attn_out, resid_mid, mlp_out, resid_post, attn.hook_q, attn.hook_k, "
+            + "attn.hook_v, attn.hook_z, attn.hook_pattern or mlp.hook_post (hook_ prefix and blocks.L. form also accepted)";
+
+    /**
+     * The one reader of a per-layer hook site, as every command and the server take it: {@code resid_post},
+     * {@code hook_resid_post} and {@code blocks.L.hook_resid_post} are the same site (the layer of the last form is
+     * the caller's business: {@link HookPoint#parse}). Case and surrounding blanks are ignored.
+     *
+     * @throws IllegalArgumentException naming the value and the valid forms
+     */
+    public static HookSite parsePerLayer(String name) {
+        String k = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("blocks\\.-?\\d+\\.(.+)").matcher(k);
+        if (m.matches()) k = m.group(1);
+        for (HookSite h : values()) {
+            if (!h.perLayer) continue;
+            String shortName = h.suffix.startsWith("hook_") ? h.suffix.substring(5) : h.suffix;
+            if (k.equals(h.suffix) || k.equals(shortName)) return h;
+        }
+        throw new IllegalArgumentException("unknown hook site '" + name + "' (valid: " + PER_LAYER_FORMS + ")");
+    }
+
     /** True for the sites whose rows are written into the residual stream (embedding, attention and MLP outputs). */
     public boolean writesResidual() {
         return this == EMBED || this == ATTN_OUT || this == MLP_OUT;

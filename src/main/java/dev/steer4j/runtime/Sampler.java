@@ -23,6 +23,8 @@ public final class Sampler {
     private final int[] biasTokens;
     private final float[] biasValues;
     private TokenLogprob last;
+    private TokenConstraint constraint;
+    private int remaining = Integer.MAX_VALUE;
 
     /** @throws IllegalArgumentException when a logit-bias token id is outside the vocabulary */
     public Sampler(GenerationConfig cfg, int vocab) {
@@ -43,6 +45,15 @@ public final class Sampler {
         }
     }
 
+    /**
+     * Masks every draw with {@code c} (applied last, after bias and penalties) and moves it past each chosen token;
+     * null removes it. The caller stops when {@link TokenConstraint#complete()}.
+     */
+    public void constrain(TokenConstraint c) { this.constraint = c; }
+
+    /** How many tokens may still be generated, this one included (what the constraint closes its output within). */
+    public void remaining(int tokens) { this.remaining = tokens; }
+
     /** The chosen token's log-probability and alternatives from the last {@link #sample} call; null when off. */
     public TokenLogprob lastLogprob() { return last; }
 
@@ -52,6 +63,7 @@ public final class Sampler {
      */
     public int sample(float[] logits, int off, int[] history, int historyLen) {
         int token = choose(logits, off, history, historyLen);
+        if (constraint != null) constraint.accept(token);
         if (counts != null) counts[token]++;
         if (cfg.logprobs() >= 0) last = logprob(token);
         return token;
@@ -78,6 +90,7 @@ public final class Sampler {
                 if (counts[t] > 0) work[t] -= presence + frequency * counts[t];
             }
         }
+        if (constraint != null) constraint.mask(work, vocab, remaining);
         if (cfg.temperature() <= 0f) return argmax(work, vocab);
 
         // Candidates sorted by logit, descending (partial sort is enough when top-k is set).
@@ -119,11 +132,13 @@ public final class Sampler {
             tsum += q[i];
         }
         double r = random.nextDouble() * tsum;
+        int lastPossible = idx[0];
         for (int i = 0; i < n; i++) {
+            if (q[i] > 0) lastPossible = idx[i];
             r -= q[i];
-            if (r <= 0) return idx[i];
+            if (r <= 0 && q[i] > 0) return idx[i];
         }
-        return idx[n - 1];
+        return lastPossible;
     }
 
     /** Log-softmax of the adjusted logits in {@code work} at {@code token}, and the top alternatives. */
@@ -139,7 +154,9 @@ public final class Sampler {
             // work is intact here: choose() only reorders idx, never work.
             for (int i = 0; i < vocab; i++) idx[i] = i;
             partialSort(k, vocab);
-            for (int i = 0; i < k; i++) top.add(new TokenLogprob.Alternative(idx[i], work[idx[i]] - logZ));
+            // tokens a constraint masked out are impossible, not alternatives
+            for (int i = 0; i < k; i++)
+                if (work[idx[i]] != Float.NEGATIVE_INFINITY) top.add(new TokenLogprob.Alternative(idx[i], work[idx[i]] - logZ));
         }
         return new TokenLogprob(token, work[token] - logZ, top);
     }

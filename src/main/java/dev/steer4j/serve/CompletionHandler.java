@@ -3,6 +3,7 @@ package dev.steer4j.serve;
 import dev.steer4j.model.ChatTemplate;
 import dev.steer4j.model.Model;
 import dev.steer4j.runtime.GenerationConfig;
+import dev.steer4j.runtime.JsonConstraint;
 import dev.steer4j.runtime.SequenceState;
 import dev.steer4j.steer.Steering;
 import dev.steer4j.tokenizer.Tokenizer;
@@ -77,6 +78,10 @@ final class CompletionHandler {
         seq.setPromptLength(tokens.length);
         String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes(12));
         GenerationJob job = new GenerationJob(id, chat ? "chat" : "completions", tokens, seq, cfg, tokenizer, options.requestTimeout().toNanos());
+        if (sm.format() == ResponseFormat.JSON_OBJECT) {
+            job.constraint = JsonConstraint.object(tokenizer);
+            job.sampler.constrain(job.constraint);
+        }
 
         // The guard reads the prompt first, before any request steering at its layer.
         if (served.guard() != null && !served.guard().isEmpty()) {

@@ -61,6 +61,8 @@ final class GenerationJob {
     Steering.Applied steering;
     /** The guard on this request (may be null). */
     Guard.Session guard;
+    /** The response_format constraint on sampling (may be null); the job stops when it is complete. */
+    dev.steer4j.runtime.TokenConstraint constraint;
     /** Per-token projection probe (may be null). */
     ProjectionProbe probe;
     /** What the request asked for, echoed in the {@code steer4j} field. */

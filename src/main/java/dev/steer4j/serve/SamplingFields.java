@@ -64,7 +64,7 @@ final class SamplingFields {
             echo = e != null && e;
         }
         return new ServeRequest.Sampling(n == null ? 1 : n, presence == null ? 0f : presence.floatValue(),
-                frequency == null ? 0f : frequency.floatValue(), bias, logprobs, echo, prompts);
+                frequency == null ? 0f : frequency.floatValue(), bias, logprobs, echo, prompts, ResponseFormat.parse(body));
     }
 
     /** {@code logit_bias}: {"token id": bias in [-100, 100]}; ids are checked against the vocabulary later. */

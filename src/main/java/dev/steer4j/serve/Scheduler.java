@@ -138,6 +138,8 @@ final class Scheduler implements AutoCloseable {
                         if (j.prefilling()) continue;
                         if (!afterPrefill(j)) continue;
                     }
+                    if (j.constraint != null)
+                        j.sampler.remaining(Math.min(j.config.maxTokens() - j.generated, j.seq.maxTokens() - j.seq.position()));
                     int token = j.sampler.sample(logits, e.firstLogitRow() * vocab, null, 0);
                     produced += accept(j, token) ? 1 : 0;
                 }
@@ -210,6 +212,10 @@ final class Scheduler implements AutoCloseable {
         if (!emit.isEmpty()) j.events.add(new GenerationJob.Delta(emit, j.takeLogprobs()));
         if (j.stops.stopped()) {
             finish(j, "stop", j.stops.text());
+            return true;
+        }
+        if (j.constraint != null && j.constraint.complete()) {
+            flushAndFinish(j, "stop");
             return true;
         }
         if (j.generated >= j.config.maxTokens() || j.seq.position() + 1 > j.seq.maxTokens()) {

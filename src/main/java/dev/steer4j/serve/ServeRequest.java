@@ -31,10 +31,11 @@ record ServeRequest(
 
     /**
      * The OpenAI sampling and choice fields beyond temperature and top_p: {@code n}, penalties, {@code logit_bias},
-     * {@code logprobs} (-1 off, else the number of alternatives), {@code echo}, and every prompt of a prompt array.
+     * {@code logprobs} (-1 off, else the number of alternatives), {@code echo}, every prompt of a prompt array, and
+     * {@code response_format}.
      */
     record Sampling(int n, float presencePenalty, float frequencyPenalty, java.util.Map<Integer, Float> logitBias,
-                    int logprobs, boolean echo, List<Prompt> prompts) {}
+                    int logprobs, boolean echo, List<Prompt> prompts, ResponseFormat format) {}
 
     /** One prompt of a {@code /v1/completions} request: text or token ids. */
     record Prompt(String text, int[] tokens) {}
@@ -82,9 +83,6 @@ record ServeRequest(
             JsonNode tools = body.get("tools");
             if (!Params.absent(tools) && !(tools.isArray() && tools.isEmpty()))
                 throw ApiException.invalid("tools", "unsupported_parameter", "'tools' (function calling) is not supported by steer4j");
-            JsonNode rf = body.get("response_format");
-            if (!Params.absent(rf) && !(rf.isObject() && "text".equals(rf.path("type").asText())))
-                throw ApiException.invalid("response_format", "unsupported_parameter", "'response_format' other than {\"type\": \"text\"} is not supported by steer4j");
         }
 
         SteeringBody.Parsed steering = SteeringBody.parse(body);

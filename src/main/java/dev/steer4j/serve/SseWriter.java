@@ -20,6 +20,8 @@ final class SseWriter {
     private final long created = System.currentTimeMillis() / 1000;
     private String echo;
     private int logprobs = -1;
+    /** Where the next streamed token starts in the whole text (echo included), as the blocking answer's text_offset counts. */
+    private int textOffset;
 
     SseWriter(GenerationJob job, boolean chat, String modelId) {
         this.job = job;
@@ -31,6 +33,7 @@ final class SseWriter {
     SseWriter withChoices(String echo, int logprobs) {
         this.echo = echo;
         this.logprobs = logprobs;
+        this.textOffset = echo == null ? 0 : echo.length();
         return this;
     }
 
@@ -86,7 +89,13 @@ final class SseWriter {
     private OpenAiShapes.Chunk chunk(String text, boolean role, String finish, OpenAiShapes.Usage usage, Map<String, Object> steer4j,
                                      List<dev.steer4j.runtime.TokenLogprob> lps) {
         var tok = job.tokenizer;
-        Object lp = logprobs < 0 ? null : chat ? LogprobShapes.chat(lps, tok) : LogprobShapes.completion(lps, tok, 0, logprobs > 0);
+        Object lp = null;
+        if (logprobs >= 0 && chat) lp = LogprobShapes.chat(lps, tok);
+        else if (logprobs >= 0) {
+            LogprobShapes.Completion c = LogprobShapes.completion(lps, tok, textOffset, logprobs > 0);
+            for (String t : c.tokens()) textOffset += t.length();
+            lp = c;
+        }
         Object choice = chat
                 ? new OpenAiShapes.ChatChunkChoice(0, new OpenAiShapes.Delta(role ? "assistant" : null, text), lp, finish)
                 : new OpenAiShapes.TextChoice(0, text == null ? "" : text, lp, finish);

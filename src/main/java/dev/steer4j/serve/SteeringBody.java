@@ -40,7 +40,7 @@ final class SteeringBody {
         for (JsonNode x : items(body, "ablate", "vector names")) {
             String p = "ablate[" + s.ablations().size() + "]";
             if (x.isTextual()) s = s.ablate(new SteeringSpec.Ablate(VectorRef.parse(x, p), null));
-            else if (x.isObject()) s = s.ablate(new SteeringSpec.Ablate(VectorRef.parse(x.get("vector"), p + ".vector"), Params.optInt(x, "layer", p + ".layer", 0, 1 << 20)));
+            else if (x.isObject()) s = s.ablate(new SteeringSpec.Ablate(VectorRef.parse(x.get("vector"), p + ".vector"), Params.optInt(x, "layer", p + ".layer", -(1 << 20), 1 << 20)));
             else throw ApiException.invalid(p, "invalid_type", "'" + p + "' must be a vector name or {\"vector\": ..., \"layer\": L}, got " + Params.show(x));
         }
         JsonNode c = body.get("condition");
@@ -68,16 +68,20 @@ final class SteeringBody {
         if (!x.isObject()) throw ApiException.invalid(p, "invalid_type", "'" + p + "' must be an object, got " + Params.show(x));
     }
 
-    /** {@code layers}: a layer list ("1-4", "1,3"), [from, to] inclusive, or one layer number; absent means every layer of the vector. */
+    /**
+     * {@code layers}: a layer list ("1-4", "1,3", "-3--1"), [from, to] inclusive, or one layer number; negative numbers
+     * count from the last layer (-1); absent means every layer of the vector.
+     */
     private static LayerList layers(JsonNode l, String p) {
         if (Params.absent(l)) return LayerList.ALL;
         if (l.isTextual()) return grammar(p, SteeringSpec::parseLayers, l.asText());
-        if (l.isIntegralNumber() && l.canConvertToInt() && l.asInt() >= 0) return LayerList.of(l.asInt());
+        if (l.isIntegralNumber() && l.canConvertToInt()) return grammar(p, SteeringSpec::parseLayers, Integer.toString(l.asInt()));
         if (l.isArray() && l.size() == 2 && l.get(0).isIntegralNumber() && l.get(1).isIntegralNumber()
                 && l.get(0).canConvertToInt() && l.get(1).canConvertToInt()) {
             int a = l.get(0).asInt(), b = l.get(1).asInt();
-            if (a < 0 || b < a) throw ApiException.invalid(p, "'" + p + "' must be [from, to] with 0 <= from <= to, got " + Params.show(l));
-            return LayerList.range(a, b);
+            if ((a < 0) == (b < 0) && b < a)
+                throw ApiException.invalid(p, "'" + p + "' must be [from, to] with from <= to (0 <= from <= to, or negative from the end), got " + Params.show(l));
+            return grammar(p, SteeringSpec::parseLayers, a + "-" + b);
         }
         throw ApiException.invalid(p, "invalid_type", "'" + p + "' must be a layer list (\"1-4\", \"1,3\"), [from, to] (inclusive) or one layer number, got " + Params.show(l));
     }
@@ -95,7 +99,7 @@ final class SteeringBody {
     private static SteeringSpec.When condition(JsonNode c, String p) {
         object(c, p);
         SteeringSpec.Ref v = VectorRef.parse(c.get("vector"), p + ".vector");
-        Integer layer = Params.optInt(c, "layer", p + ".layer", 0, 1 << 20);
+        Integer layer = Params.optInt(c, "layer", p + ".layer", -(1 << 20), 1 << 20);
         if (layer == null) throw ApiException.invalid(p + ".layer", "missing_parameter", "'" + p + ".layer' is required");
         if (Params.absent(c.get("threshold")))
             throw ApiException.invalid(p + ".threshold", "missing_parameter", "'" + p + ".threshold' (a cosine in [-1, 1]) is required");

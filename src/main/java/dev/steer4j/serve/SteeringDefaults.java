@@ -36,9 +36,9 @@ final class SteeringDefaults {
         }
     }
 
-    /** {@code NAME:COEF[:LAYERS]} with LAYERS {@code A-B} or {@code L}, as a {@code steering[]} item. */
+    /** {@code NAME:COEF[:LAYERS]} with LAYERS {@code A-B}, {@code L} or negative from the end ({@code -2--1}), as a {@code steering[]} item. */
     static ObjectNode item(String spec, String option) {
-        String form = "NAME:COEF[:LAYERS], e.g. happy:1.5 or happy:1.5:2-4";
+        String form = "NAME:COEF[:LAYERS], e.g. happy:1.5, happy:1.5:2-4 or happy:1.5:-2--1";
         String[] p = spec.trim().split(":");
         if (p.length < 2 || p.length > 3 || p[0].isBlank())
             throw new IllegalArgumentException(option + " '" + spec + "': expected " + form);
@@ -54,13 +54,9 @@ final class SteeringDefaults {
         if (p.length == 3) {
             String l = p[2].trim();
             try {
-                int dash = l.indexOf('-');
-                int a = Integer.parseInt(dash < 0 ? l : l.substring(0, dash).trim());
-                int b = dash < 0 ? a : Integer.parseInt(l.substring(dash + 1).trim());
-                if (a < 0 || b < a) throw new NumberFormatException();
-                o.putArray("layers").add(a).add(b);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " '" + spec + "': LAYERS '" + p[2] + "' must be A-B with 0 <= A <= B, or one layer (expected " + form + ")");
+                o.put("layers", dev.steer4j.util.LayerList.parse(l).toString());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + " '" + spec + "': LAYERS: " + e.getMessage() + " (expected " + form + ")");
             }
         }
         return o;

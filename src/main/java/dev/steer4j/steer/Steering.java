@@ -132,7 +132,7 @@ public final class Steering {
         if (v == null) throw new IllegalArgumentException("steering vector is null");
         if (!Double.isFinite(value)) throw new IllegalArgumentException("clamp value " + value + " is not a finite number");
         LayerList ls = layers == null ? LayerList.ALL : layers;
-        for (var e : ls.select(v.layers()).entrySet()) {
+        if (!ls.isRelative()) for (var e : ls.select(v.layers()).entrySet()) {
             if (SteeringVector.norm(e.getValue()) == 0)
                 throw new IllegalArgumentException("cannot clamp along the zero direction of layer " + e.getKey());
         }

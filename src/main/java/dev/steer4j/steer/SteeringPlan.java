@@ -76,6 +76,7 @@ final class SteeringPlan {
         if (v.dim() != dim)
             throw new IllegalArgumentException(describe(v) + " has n_embd " + v.dim() + " but model " + mname + " has " + dim);
         Map<HookPoint, float[]> out = new LinkedHashMap<>();
+        ls = ls.within(layers);
         var sub = ls.select(v.layers());
         if (sub.isEmpty())
             throw new IllegalArgumentException(describe(v) + " has no direction in layers " + ls + " (it has layers " + v.layers().keySet() + ")");

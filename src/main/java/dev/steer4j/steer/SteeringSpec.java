@@ -128,10 +128,15 @@ public record SteeringSpec(List<Add> adds, List<Clamp> clamps, List<Ablate> abla
 
     /** {@code resid_pre}, {@code attn_out}, {@code resid_mid}, {@code mlp_out} or {@code resid_post} ({@code hook_} prefix allowed). */
     public static HookSite parseSite(String s) {
-        String t = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
-        if (t.startsWith("hook_")) t = t.substring(5);
-        for (HookSite h : HookSite.values()) if (h.perLayer && h.suffix.equals("hook_" + t)) return h;
-        throw new IllegalArgumentException("'" + s + "' is not a steering site (expected " + SITES + ")");
+        HookSite h = null;
+        try {
+            h = HookSite.parsePerLayer(s);
+        } catch (IllegalArgumentException ignored) {
+            // reported below, with the sites a vector may steer at
+        }
+        if (h == null || !h.residualWidth() || !h.suffix.startsWith("hook_"))
+            throw new IllegalArgumentException("'" + s + "' is not a steering site (expected " + SITES + ")");
+        return h;
     }
 
     /** {@code all}, {@code prompt}, {@code generated} or {@code from:K}. */

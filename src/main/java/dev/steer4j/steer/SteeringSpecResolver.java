@@ -32,8 +32,9 @@ public final class SteeringSpecResolver {
             SteeringVector v = vector(a.vector(), model, source, f, Part.ADD, i);
             if (!Double.isFinite(a.coefficient()))
                 throw new SteeringSpecException(f.name(Part.ADD, i, "coefficient"), "coefficient " + a.coefficient() + " is not a finite number");
-            SortedMap<Integer, float[]> sel = select(v, a.vector(), a.layers(), a.site(), model, source, f, Part.ADD, i);
-            s = s.add(v, a.coefficient(), a.layers(), a.site(), a.positions());
+            LayerList ls = layers(a.layers(), model, f, Part.ADD, i);
+            SortedMap<Integer, float[]> sel = select(v, a.vector(), ls, a.site(), model, source, f, Part.ADD, i);
+            s = s.add(v, a.coefficient(), ls, a.site(), a.positions());
             addLayers.add(List.copyOf(sel.keySet()));
         }
         for (int i = 0; i < spec.clamps().size(); i++) {
@@ -41,11 +42,12 @@ public final class SteeringSpecResolver {
             SteeringVector v = vector(c.vector(), model, source, f, Part.CLAMP, i);
             if (!Double.isFinite(c.value()))
                 throw new SteeringSpecException(f.name(Part.CLAMP, i, "value"), "clamp value " + c.value() + " is not a finite number");
-            SortedMap<Integer, float[]> sel = select(v, c.vector(), c.layers(), c.site(), model, source, f, Part.CLAMP, i);
+            LayerList ls = layers(c.layers(), model, f, Part.CLAMP, i);
+            SortedMap<Integer, float[]> sel = select(v, c.vector(), ls, c.site(), model, source, f, Part.CLAMP, i);
             for (var e : sel.entrySet())
                 if (SteeringVector.norm(e.getValue()) == 0)
                     throw new SteeringSpecException(f.name(Part.CLAMP, i, "vector"), source.describe(c.vector()) + " has a zero direction at layer " + e.getKey() + ", so there is nothing to clamp along");
-            s = s.clamp(v, c.value(), c.layers(), c.site(), c.positions());
+            s = s.clamp(v, c.value(), ls, c.site(), c.positions());
             clampLayers.add(List.copyOf(sel.keySet()));
         }
         for (int i = 0; i < spec.ablations().size(); i++) {
@@ -53,9 +55,9 @@ public final class SteeringSpecResolver {
             SteeringVector v = vector(a.vector(), model, source, f, Part.ABLATE, i);
             int layer;
             if (a.layer() != null) {
-                if (!v.has(a.layer()))
-                    throw new SteeringSpecException(f.name(Part.ABLATE, i, "layer"), source.describe(a.vector()) + " has no direction for layer " + a.layer() + " (it has layers " + v.layers().keySet() + ")");
-                layer = a.layer();
+                layer = a.layer() < 0 ? index(a.layer(), model, f, Part.ABLATE, i) : a.layer();
+                if (!v.has(layer))
+                    throw new SteeringSpecException(f.name(Part.ABLATE, i, "layer"), source.describe(a.vector()) + " has no direction for layer " + shown(a.layer(), layer) + " (it has layers " + v.layers().keySet() + ")");
             } else if (v.layers().size() == 1) layer = v.layers().firstKey();
             else throw new SteeringSpecException(f.name(Part.ABLATE, i, "vector"), source.describe(a.vector()) + " has directions for layers "
                         + v.layers().keySet() + "; choose one with " + f.ablateLayerHint(a.vector()));
@@ -66,23 +68,21 @@ public final class SteeringSpecResolver {
             }
             ablateLayers.add(layer);
         }
-        int layers = model.config().layers();
         for (int i = 0; i < spec.conditions().size(); i++) {
             SteeringSpec.When w = spec.conditions().get(i);
             SteeringVector v = vector(w.vector(), model, source, f, Part.CONDITION, i);
-            if (w.layer() < 0 || w.layer() >= layers)
-                throw new SteeringSpecException(f.name(Part.CONDITION, i, "layer"), "layer " + w.layer() + " does not exist (the model has layers 0-" + (layers - 1) + ")");
+            int at = index(w.layer(), model, f, Part.CONDITION, i);
             if (!Double.isFinite(w.threshold()) || w.threshold() < -1 || w.threshold() > 1)
                 throw new SteeringSpecException(f.name(Part.CONDITION, i, "threshold"), "threshold " + w.threshold() + " is not a cosine in [-1, 1]");
             float[] dir;
             try {
-                dir = Condition.directionAt(v, w.layer());
+                dir = Condition.directionAt(v, at);
             } catch (IllegalArgumentException e) {
                 throw new SteeringSpecException(f.name(Part.CONDITION, i, "layer"), source.describe(w.vector()) + " has no direction for layer "
-                        + w.layer() + " (it has layers " + v.layers().keySet() + ")", false, e);
+                        + shown(w.layer(), at) + " (it has layers " + v.layers().keySet() + ")", false, e);
             }
             try {
-                s = s.when(new Condition(conditionName(w.vector()), dir, w.layer(), w.threshold(), w.comparison(), w.aggregate()));
+                s = s.when(new Condition(conditionName(w.vector()), dir, at, w.threshold(), w.comparison(), w.aggregate()));
             } catch (IllegalArgumentException e) {
                 throw new SteeringSpecException(f.name(Part.CONDITION, i, "vector"), e.getMessage(), false, e);
             }
@@ -91,6 +91,29 @@ public final class SteeringSpecResolver {
             throw new SteeringSpecException(f.name(Part.CONDITION, -1, null), "a condition gates steering, but there is none (add "
                     + f.name(Part.ADD, -1, null) + ", " + f.name(Part.CLAMP, -1, null) + " or " + f.name(Part.ABLATE, -1, null) + ")");
         return new Resolved(s.conditionRule(spec.rule()).keepNorm(spec.keepNorm()), addLayers, clampLayers, ablateLayers);
+    }
+
+    /** The layer list with negative indices counted from the model's last layer (-1 = the last). */
+    private static LayerList layers(LayerList ls, Model model, SteeringFields f, Part part, int i) {
+        try {
+            return ls.within(model.config().layers());
+        } catch (IllegalArgumentException e) {
+            throw new SteeringSpecException(f.name(part, i, "layers"), e.getMessage(), false, e);
+        }
+    }
+
+    /** One layer index, negative counting from the end, checked against the model. */
+    private static int index(int layer, Model model, SteeringFields f, Part part, int i) {
+        try {
+            return LayerList.index(layer, model.config().layers());
+        } catch (IllegalArgumentException e) {
+            throw new SteeringSpecException(f.name(part, i, "layer"), e.getMessage(), false, e);
+        }
+    }
+
+    /** {@code -1 (= 4)} for a negative index, the layer otherwise. */
+    private static String shown(int asked, int layer) {
+        return asked == layer ? Integer.toString(layer) : asked + " (= " + layer + ")";
     }
 
     /** The vector, read and checked against the model's width. */

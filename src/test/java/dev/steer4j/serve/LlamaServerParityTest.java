@@ -92,6 +92,42 @@ class LlamaServerParityTest {
     }
 
     @Test
+    void streamedTextOffsetsCountFromTheStartOfTheWholeText() {
+        for (boolean echo : new boolean[]{false, true}) {
+            Map<String, Object> body = new java.util.HashMap<>(Map.of("prompt", PROMPT, "max_tokens", 10, "temperature", 0, "logprobs", 0, "echo", echo));
+            JsonNode blocking = post(server, "/v1/completions", body).json().get("choices").get(0).get("logprobs").get("text_offset");
+            body.put("stream", true);
+            List<Integer> offsets = new java.util.ArrayList<>();
+            StringBuilder text = new StringBuilder();
+            for (String d : sseData(post(server, "/v1/completions", body).body())) {
+                if (d.equals("[DONE]")) continue;
+                JsonNode c = readJson(d).get("choices").path(0);
+                text.append(c.path("text").asText());
+                if (c.path("logprobs").isObject()) c.get("logprobs").get("text_offset").forEach(x -> offsets.add(x.asInt()));
+            }
+            assertEquals(10, offsets.size(), "echo " + echo);
+            int start = echo ? PROMPT.length() : 0;
+            assertEquals(start, offsets.getFirst(), "echo " + echo);
+            for (int i = 0; i < 10; i++) assertEquals(blocking.get(i).asInt(), offsets.get(i), "echo " + echo + ", token " + i);
+            assertTrue(offsets.get(9) > offsets.get(1) && offsets.get(9) < text.length(), offsets + " in " + text.length() + " characters");
+        }
+    }
+
+    @Test
+    void serverWideSteeringTakesLayersCountedFromTheEnd(@TempDir Path other) throws Exception {
+        Files.copy(Fixtures.resource("reference/stories260K/cvec-1.gguf"), other.resolve("happy.gguf"));
+        try (Steer4jServer steered = Steer4jServer.start(model, options(other).withSteer(List.of("happy:2.5:-3--2")))) {
+            JsonNode r = post(steered, "/v1/completions", Map.of("prompt", PROMPT, "max_tokens", 40, "temperature", 0)).json();
+            assertEquals(Fixtures.json("reference/stories260K/steer_add.json").get("cases").get(1).get("greedy_text").asText(),
+                    r.get("choices").get(0).get("text").asText());
+        }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> SteeringDefaults.item("happy:1:-1--3", "--steer"));
+        assertEquals("--steer 'happy:1:-1--3': LAYERS: '-1--3': the range '-1--3' runs backwards (expected NAME:COEF[:LAYERS], e.g. happy:1.5, happy:1.5:2-4 or happy:1.5:-2--1)",
+                bad.getMessage());
+    }
+
+    @Test
     void serverWideSteeringAppliesToClientsThatSendNone(@TempDir Path other) throws Exception {
         Files.copy(Fixtures.resource("reference/stories260K/cvec-1.gguf"), other.resolve("happy.gguf"));
         Map<String, Object> plainBody = Map.of("prompt", PROMPT, "max_tokens", 40, "temperature", 0);

@@ -161,6 +161,6 @@ class OpenAiSdkParityTest {
         assertTrue(e.getMessage().startsWith("--alias x=nosuch:1: "), e.getMessage());
         assertTrue(e.getMessage().contains("nosuch"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Steer4jServer.start(model, options(vectors).withSteer(List.of("happy:x"))));
-        assertEquals("--steer 'happy:x': COEF 'x' is not a number (expected NAME:COEF[:LAYERS], e.g. happy:1.5 or happy:1.5:2-4)", e.getMessage());
+        assertEquals("--steer 'happy:x': COEF 'x' is not a number (expected NAME:COEF[:LAYERS], e.g. happy:1.5, happy:1.5:2-4 or happy:1.5:-2--1)", e.getMessage());
     }
 }

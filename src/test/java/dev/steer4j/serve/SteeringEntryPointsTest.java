@@ -89,15 +89,26 @@ class SteeringEntryPointsTest {
                 c("a layer list that is not a range", "--vector V0:2 --layers 1,3-4",
                         "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 2, \"layers\": \"1,3-4\"}]",
                         J.add(new SteeringSpec.Add(v(0), 2, LayerList.of(1, 3, 4), HookSite.RESID_POST, PositionFilter.ALL))),
+                c("negative layers count from the end", "--vector V0:2 --layers -2--1",
+                        "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 2, \"layers\": [-2, -1]}]",
+                        J.add(new SteeringSpec.Add(v(0), 2, LayerList.parse("-2--1"), HookSite.RESID_POST, PositionFilter.ALL))),
+                c("llama.cpp's control-vector spellings, negative range end", "--control-vector-scaled V0 2 --control-vector-layer-range 2 -2",
+                        "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 2, \"layers\": \"2--2\"}]",
+                        J.add(new SteeringSpec.Add(v(0), 2, LayerList.range(2, 3), HookSite.RESID_POST, PositionFilter.ALL))),
                 c("clamp with keep-norm", "--vector V0:1 --clamp V1:3 --keep-norm",
                         "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 1}], \"clamp\": [{\"vector\": \"cvec1\", \"value\": 3}], \"keep_norm\": true",
                         J.add(add(0, 1)).clamp(new SteeringSpec.Clamp(v(1), 3, LayerList.ALL, HookSite.RESID_POST, PositionFilter.ALL)).keepNorm(true)),
                 c("ablate one layer of a multi-layer vector", "--ablate V0:3", "\"ablate\": [{\"vector\": \"cvec0\", \"layer\": 3}]",
                         J.ablate(new SteeringSpec.Ablate(v(0), 3))),
+                c("ablate the last layer's direction", "--ablate V0:-1", "\"ablate\": [{\"vector\": \"cvec0\", \"layer\": -1}]",
+                        J.ablate(new SteeringSpec.Ablate(v(0), 4))),
                 c("ablate a one-layer vector", "--ablate V2", "\"ablate\": [\"cvec2\"]", J.ablate(new SteeringSpec.Ablate(v(2), null))),
                 c("CAST reading the last token", "--vector V0:4 --condition V2:2:-0.9 --condition-read last",
                         "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 4}], \"condition\": [{\"vector\": \"cvec2\", \"layer\": 2, \"threshold\": -0.9, \"aggregate\": \"last\"}]",
                         J.add(add(0, 4)).when(new SteeringSpec.When(v(2), 2, -0.9, Condition.Comparison.ABOVE, Condition.Aggregate.LAST))),
+                c("CAST at a layer counted from the end", "--vector V0:4 --condition V2:-3:-0.9",
+                        "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 4}], \"condition\": [{\"vector\": \"cvec2\", \"layer\": -3, \"threshold\": -0.9}]",
+                        J.add(add(0, 4)).when(new SteeringSpec.When(v(2), 2, -0.9, null, null))),
                 c("CAST, two conditions, rule or", "--vector V0:4 --condition V2:2:<0.9 --condition V0:1:0.99 --condition-rule or",
                         "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 4}], \"condition\": [{\"vector\": \"cvec2\", \"layer\": 2, \"threshold\": 0.9, \"comparison\": \"below\"}, "
                                 + "{\"vector\": \"cvec0\", \"layer\": 1, \"threshold\": 0.99}], \"condition_rule\": \"or\"",
@@ -128,6 +139,18 @@ class SteeringEntryPointsTest {
                         "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 1}], \"condition\": [{\"vector\": \"cvec2\", \"layer\": 7, \"threshold\": 0.1}]",
                         J.add(add(0, 1)).when(new SteeringSpec.When(v(2), 7, 0.1, null, null))),
                         "--condition", "condition[0].layer", "condition[0].layer", 2, "layer 7 does not exist (the model has layers 0-4)"),
+                new Bad(c("a negative layer before the first", "--vector V0:1 --layers=-6", "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 1, \"layers\": -6}]",
+                        J.add(new SteeringSpec.Add(v(0), 1, LayerList.parse("-6"), null, null))),
+                        "--layers", "steering[0].layers", "add[0].layers", 0,
+                        "layer -6 does not exist (the model has 5 layers: counting from the end, -1 is the last and -5 the first)"),
+                new Bad(c("a mixed-sign range that runs backwards", "--clamp V0:1 --layers 4--3", "\"clamp\": [{\"vector\": \"cvec0\", \"value\": 1, \"layers\": [4, -3]}]",
+                        J.clamp(new SteeringSpec.Clamp(v(0), 1, LayerList.parse("4--3"), null, null))),
+                        "--layers", "clamp[0].layers", "clamp[0].layers", 0,
+                        "'4--3': the range '4--3' is layers 4 to 2 on a model with 5 layers, which runs backwards"),
+                new Bad(c("ablate a negative layer outside the model", "--ablate V0:-7", "\"ablate\": [{\"vector\": \"cvec0\", \"layer\": -7}]",
+                        J.ablate(new SteeringSpec.Ablate(v(0), -7))),
+                        "--ablate", "ablate[0].layer", "ablate[0].layer", 0,
+                        "layer -7 does not exist (the model has 5 layers: counting from the end, -1 is the last and -5 the first)"),
                 new Bad(c("threshold that is not a cosine", "--vector V0:1 --condition V2:2:1.5",
                         "\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 1}], \"condition\": [{\"vector\": \"cvec2\", \"layer\": 2, \"threshold\": 1.5}]",
                         J.add(add(0, 1)).when(new SteeringSpec.When(v(2), 2, 1.5, null, null))),
@@ -193,6 +216,31 @@ class SteeringEntryPointsTest {
                 assertEquals(httpReason, http.getMessage(), name);
             }
         }
+    }
+
+    @Test
+    void negativeLayersAreTheLayersCountedFromTheEnd() throws Exception {
+        float[] positive = logits(viaCli(new String[]{"--vector", file(0) + ":2", "--layers", "3-4"}));
+        assertArrayEquals(positive, logits(viaCli(new String[]{"--vector", file(0) + ":2", "--layers", "-2--1"})));
+        assertArrayEquals(positive, logits(viaCli(new String[]{"--vector", file(0) + ":2", "-l", "3--1"})));
+        assertArrayEquals(positive, logits(viaHttp("\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 2, \"layers\": \"-2--1\"}]")));
+        float[] last = logits(viaCli(new String[]{"--vector", file(0) + ":2", "--layers", "4"}));
+        assertArrayEquals(last, logits(viaCli(new String[]{"--vector", file(0) + ":2", "--layers", "-1"})));
+        assertArrayEquals(last, logits(viaHttp("\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 2, \"layers\": -1}]")));
+        assertArrayEquals(logits(viaCli(new String[]{"--ablate", file(0) + ":4"})), logits(viaCli(new String[]{"--ablate", file(0) + ":-1"})));
+        // llama.cpp's spellings: --control-vector FILE is scale 1, --control-vector-scaled FILE S is --vector FILE:S
+        assertArrayEquals(logits(viaCli(new String[]{"--vector", file(0) + ":1"})), logits(viaCli(new String[]{"--control-vector", file(0)})));
+        assertArrayEquals(logits(viaCli(new String[]{"--vector", file(0) + ":1"})), logits(viaCli(new String[]{"--vector", file(0)})));
+        assertArrayEquals(positive, logits(viaCli(new String[]{"--control-vector-scaled", file(0), "2", "--control-vector-layer-range", "3", "4"})));
+        assertEquals("give --layers or --control-vector-layer-range, not both", assertThrows(IllegalArgumentException.class,
+                () -> viaCli(new String[]{"--vector", file(0), "--layers", "1", "--control-vector-layer-range", "3", "4"})).getMessage());
+        // same-sign ranges that run backwards are refused as they are read, by both entry points
+        assertEquals("Invalid value for option '--layers': '-1--3': the range '-1--3' runs backwards",
+                assertThrows(CommandLine.ParameterException.class, () -> viaCli(new String[]{"--vector", file(0), "--layers", "-1--3"})).getMessage());
+        ApiException back = assertThrows(ApiException.class, () -> viaHttp("\"steering\": [{\"vector\": \"cvec0\", \"coefficient\": 1, \"layers\": [-1, -3]}]"));
+        assertEquals(400, back.status());
+        assertEquals("steering[0].layers", back.param());
+        assertEquals("'steering[0].layers' must be [from, to] with from <= to (0 <= from <= to, or negative from the end), got [-1,-3]", back.getMessage());
     }
 
     @Test

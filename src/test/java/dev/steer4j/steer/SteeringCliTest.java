@@ -134,8 +134,9 @@ class SteeringCliTest {
         Map<String[], String> cases = new java.util.LinkedHashMap<>();
         cases.put(new String[]{"logits", "-p", "x", "--vector", "v.gguf:abc"},
                 "steer4j: --vector 'v.gguf:abc': SCALE 'abc' is not a number (expected FILE:SCALE, e.g. happy.gguf:0.8)\n");
+        // --vector FILE is scale 1, as llama.cpp's --control-vector FILE
         cases.put(new String[]{"logits", "-p", "x", "--vector", "v.gguf"},
-                "steer4j: --vector 'v.gguf': expected FILE:SCALE, e.g. happy.gguf:0.8\n");
+                "steer4j: --vector: vector file v.gguf does not exist\n");
         cases.put(new String[]{"generate", "-p", "x", "--vector", "no/such.gguf:1"},
                 "steer4j: --vector: vector file no/such.gguf does not exist\n");
         cases.put(new String[]{"logits", "-p", "x", "--vector", cvec(2) + ":1", "--layers", "3-4"},

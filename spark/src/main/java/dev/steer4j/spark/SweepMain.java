@@ -82,7 +82,7 @@ public final class SweepMain implements Callable<Integer> {
         if (ab == null && noTax && prompts == null) throw new IllegalArgumentException("nothing to measure: give --ab, --prompts, or drop --no-tax");
         Model m = ModelCache.model(model.toString());
         SteeringVector v = VectorFiles.readFor(vector, m);
-        List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : dev.steer4j.util.LayerList.parse(layers).orElse(v.layers().keySet());
+        List<Integer> ls = layers == null ? List.copyOf(v.layers().keySet()) : dev.steer4j.util.LayerList.parse(layers).within(m.config().layers()).orElse(v.layers().keySet());
         AbDataset data = ab == null ? null : AbDataset.load(ab).limit(limit);
         String neutralText = null, neutralName = null;
         if (!noTax) {

@@ -162,11 +162,14 @@ public final class Extraction {
 
     /** Parses {@code resid_post}, {@code hook_resid_post} or {@code blocks.L.hook_resid_post}. */
     public static HookSite parseSite(String s) {
-        String k = s.trim().toLowerCase(Locale.ROOT);
-        if (k.startsWith("blocks.")) return HookPoint.parse(k).site();
-        if (!k.startsWith("hook_")) k = "hook_" + k;
-        for (HookSite h : HookSite.values()) if (h.perLayer && h.suffix.equals(k)) return h;
-        throw new IllegalArgumentException("unknown hook site '" + s + "' (valid: resid_pre, attn_out, resid_mid, mlp_out, resid_post)");
+        HookSite h;
+        try {
+            h = HookSite.parsePerLayer(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown hook site '" + s + "' (valid: resid_pre, attn_out, resid_mid, mlp_out, resid_post)", e);
+        }
+        if (s.trim().startsWith("blocks.")) HookPoint.parse(s.trim()); // the full name must be a real hook point too
+        return h;
     }
 
     /** "1-4" for contiguous layers, else "1,3,5". */
