@@ -63,11 +63,13 @@ public final class InspectCommand implements Callable<Integer> {
             if (hf) System.out.printf("file          %s (Hugging Face layout, %d tensors under their GGUF names)%n", p, f.tensors().size());
             else System.out.printf("file          %s (%,d bytes, GGUF v%d, %d tensors, alignment %d)%n", p, f.fileSize(), f.version(), f.tensors().size(), f.alignment());
             String arch = f.getString("general.architecture", "?");
-            if (!"controlvector".equals(arch)) {
+            if ("controlvector".equals(arch)) ModelOption.printWarnings(f.warnings());
+            else {
                 Path tokenizerJson = hf ? HfModelView.directory(p).resolve("tokenizer.json") : null;
                 Model m = hf ? Model.fromGGUF(f, Tokenizer.fromHuggingFaceJson(tokenizerJson)) : Model.fromGGUF(f);
+                ModelOption.printWarnings(m.warnings());
                 ModelConfig c = m.config();
-                System.out.printf("architecture  %s (%s)%n", c.architecture().ggufName, c.name());
+                System.out.printf("architecture  %s (%s)%n", c.architecture().ggufName, dev.steer4j.util.SafeText.of(c.name()));
                 System.out.printf("dimensions    layers %d, n_embd %d, heads %d, kv heads %d, head_dim %d, ffn %d, vocab %d, context %d%n",
                         c.layers(), c.dim(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.vocabSize(), c.contextLength());
                 dev.steer4j.model.Family fam = c.family();
@@ -88,7 +90,7 @@ public final class InspectCommand implements Callable<Integer> {
                         t instanceof dev.steer4j.tokenizer.BpeTokenizer ? "byte-level BPE" : "SentencePiece-style BPE", t.vocabSize(), t.bos(), t.eos(),
                         t.addBosByDefault(), t.chatTemplate() != null ? ", chat template" : "");
                 else System.out.printf("tokenizer     %s (pre: %s), %d tokens, bos %d, eos %d, add_bos %s%s%n",
-                        f.getString("tokenizer.ggml.model", "?"), f.getString("tokenizer.ggml.pre", "default"), t.vocabSize(), t.bos(), t.eos(),
+                        dev.steer4j.util.SafeText.of(f.getString("tokenizer.ggml.model", "?")), dev.steer4j.util.SafeText.of(f.getString("tokenizer.ggml.pre", "default")), t.vocabSize(), t.bos(), t.eos(),
                         t.addBosByDefault(), t.chatTemplate() != null ? ", chat template" : "");
             }
             Map<GGMLType, long[]> byType = new TreeMap<>();
@@ -102,12 +104,12 @@ public final class InspectCommand implements Callable<Integer> {
             System.out.println("tensor types  " + sb);
             System.out.println("metadata");
             for (Map.Entry<String, GGUFValue> e : f.metadata().entrySet()) {
-                System.out.printf("  %-40s %s%n", e.getKey(), e.getValue().display());
+                System.out.printf("  %-40s %s%n", dev.steer4j.util.SafeText.of(e.getKey()), e.getValue().display());
             }
             if (tensors) {
                 System.out.println("tensors");
                 for (GGUFTensorInfo ti : f.tensors().values())
-                    System.out.printf("  %-32s %-6s %s%n", ti.name(), ti.type(), ti.shapeString());
+                    System.out.printf("  %-32s %-6s %s%n", dev.steer4j.util.SafeText.of(ti.name()), ti.type(), ti.shapeString());
             }
         }
         return 0;

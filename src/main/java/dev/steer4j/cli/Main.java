@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
                 DetectCommand.class,
                 CaptureCommand.class,
                 ServeCommand.class,
+                SoakCommand.class,
                 GuardCommand.class,
                 MazeCommand.class,
                 TrainVectorCommand.class,

@@ -64,6 +64,13 @@ public final class ModelOption {
     }
 
     public Model load() {
-        return Model.load(path());
+        Model m = Model.load(path());
+        printWarnings(m.warnings());
+        return m;
+    }
+
+    /** A model's or file's warnings on stderr, one {@code steer4j: warning: ...} line each (escaped: they quote the file). */
+    static void printWarnings(java.util.List<String> warnings) {
+        for (String w : warnings) System.err.println("steer4j: warning: " + dev.steer4j.util.SafeText.message(w));
     }
 }

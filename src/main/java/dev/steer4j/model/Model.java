@@ -9,6 +9,7 @@ import dev.steer4j.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A loaded model: configuration and weights mapped from a GGUF file, laid out as its {@link Family} says. Immutable and shared by every sequence and
@@ -24,6 +25,7 @@ public final class Model implements AutoCloseable {
     private final float[] outputNormBias;
     private final WeightMatrix output;
     private final Tokenizer tokenizer;
+    private List<String> warnings = List.of();
 
     private Model(GGUFFile file, ModelConfig config, WeightMatrix tokenEmbedding, WeightMatrix positionEmbedding,
                   LayerWeights[] layers, float[] outputNorm, float[] outputNormBias, WeightMatrix output, Tokenizer tokenizer) {
@@ -84,7 +86,13 @@ public final class Model implements AutoCloseable {
         float[] outNorm = norm(f, "output_norm.weight", c.dim());
         float[] outNormBias = layerNorm ? norm(f, "output_norm.bias", c.dim()) : null;
         WeightMatrix output = !fam.tiedHead() && f.tensor("output.weight") != null ? matrix(f, "output.weight", c.vocabSize(), c.dim()) : tokenEmbedding;
-        return new Model(f, c, tokenEmbedding, positionEmbedding, layers, outNorm, outNormBias, output, tokenizer);
+        Model m = new Model(f, c, tokenEmbedding, positionEmbedding, layers, outNorm, outNormBias, output, tokenizer);
+        ModelChecks.finiteWeights(f);
+        List<String> warnings = new java.util.ArrayList<>(f.warnings());
+        String unused = ModelChecks.unusedTensors(f, arch);
+        if (unused != null) warnings.add(unused);
+        m.warnings = List.copyOf(warnings);
+        return m;
     }
 
     /** One block's tensors, as the family lays them out. */
@@ -185,6 +193,11 @@ public final class Model implements AutoCloseable {
     }
 
     public GGUFFile file() { return file; }
+    /**
+     * What llama.cpp would accept but suggests a damaged or unusual file (bytes after the last tensor, tensors this
+     * family does not read), each naming the file; the CLI prints them on stderr. Empty for a clean file.
+     */
+    public List<String> warnings() { return warnings; }
     public ModelConfig config() { return config; }
     public WeightMatrix tokenEmbedding() { return tokenEmbedding; }
     public LayerWeights layer(int l) { return layers[l]; }

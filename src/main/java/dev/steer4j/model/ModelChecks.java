@@ -2,6 +2,8 @@ package dev.steer4j.model;
 
 import dev.steer4j.util.SafeText;
 import dev.steer4j.format.gguf.GGUFFile;
+import dev.steer4j.format.gguf.GGUFTensorInfo;
+import dev.steer4j.format.gguf.NonFiniteScan;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +57,35 @@ public final class ModelChecks {
                         + "; the weights are damaged");
         }
         return v;
+    }
+
+    /**
+     * Every tensor the model reads must hold finite values: all values of F32/F16/BF16 tensors and the block scales of
+     * quantised ones ({@link NonFiniteScan}, what llama.cpp checks with {@code --check-tensors}). llama.cpp loads such a
+     * file by default and generates garbage from it; steer4j refuses it, naming the tensor, the position and the value.
+     * The cost is one read of the weights at load (see docs/reliability.md); run on the loading thread, as an
+     * in-memory file may belong to it.
+     */
+    static void finiteWeights(GGUFFile f) {
+        for (String name : f.tensorsLookedUp()) {
+            GGUFTensorInfo t = f.tensors().get(name);
+            if (t == null) continue;
+            NonFiniteScan.Finding bad = NonFiniteScan.scan(t);
+            if (bad != null)
+                throw new ModelException(f.path() + ": " + bad.describe() + "; the weights are damaged");
+        }
+    }
+
+    /** A warning listing (up to 5 of) the file's tensors that the model did not read, or null when it read them all. */
+    static String unusedTensors(GGUFFile f, String arch) {
+        java.util.List<String> unused = new java.util.ArrayList<>();
+        for (String name : f.tensors().keySet()) if (!f.tensorsLookedUp().contains(name)) unused.add(name);
+        if (unused.isEmpty()) return null;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(5, unused.size()); i++) sb.append(i == 0 ? "" : ", ").append(SafeText.quoted(unused.get(i)));
+        if (unused.size() > 5) sb.append(", ...");
+        return f.path() + ": " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s") + " not used by the "
+                + SafeText.quoted(arch) + " architecture (ignored): " + sb;
     }
 
     /**

@@ -56,6 +56,9 @@ final class CompletionEndpoint {
         } catch (ApiException e) {
             status = e.status();
             throw e;
+        } catch (RuntimeException | IOException e) {
+            status = 500; // what Routes answers for anything but an ApiException: counted as such, not as 200
+            throw e;
         } finally {
             metrics.requests.labelValues(endpoint, String.valueOf(status)).inc();
             metrics.requestSeconds.labelValues(endpoint).observe((System.nanoTime() - t0) / 1e9);

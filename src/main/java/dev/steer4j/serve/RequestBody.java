@@ -7,9 +7,19 @@ import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-/** Reads request bodies within a byte limit (413 beyond it) and parses JSON ones (400 naming the syntax error). */
+/**
+ * Reads request bodies within a byte limit (413 beyond it): JSON ones into memory (400 naming the syntax error),
+ * uploads straight to a file through one small buffer, so concurrent large uploads cost disk, not heap. A client
+ * that closes the connection before its body ends is a 400 {@code incomplete_body}, not a server error.
+ */
 final class RequestBody {
+    /** The copy buffer: the most of an upload held in memory at once. */
+    static final int BUFFER_BYTES = 16 * 1024;
+
     private RequestBody() {}
 
     /** The body as JSON, refused when empty, malformed or over {@code limit} bytes. */
@@ -29,23 +39,52 @@ final class RequestBody {
 
     /** The body, refused with 413 (naming the limit) beyond {@code limit} bytes, whether or not Content-Length says so. */
     static byte[] bytes(Context ctx, long limit, String limitName) throws IOException {
+        long declared = declared(ctx, limit, limitName);
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, limit)));
+        try (InputStream in = ctx.req().getInputStream()) {
+            copy(in, declared, limit, limitName, out);
+        }
+        return out.toByteArray();
+    }
+
+    /** Streams the body into {@code file} (created or truncated); returns its length. Same limits as {@link #bytes}. */
+    static long toFile(Context ctx, long limit, String limitName, Path file) throws IOException {
+        long declared = declared(ctx, limit, limitName);
+        try (InputStream in = ctx.req().getInputStream(); OutputStream out = Files.newOutputStream(file)) {
+            return copy(in, declared, limit, limitName, out);
+        }
+    }
+
+    private static long declared(Context ctx, long limit, String limitName) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit)
             throw new ApiException(413, "the request body is " + declared + " bytes, over the limit of " + limit + " bytes (" + limitName + ")",
                     "invalid_request_error", null, "body_too_large");
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, limit)));
-        byte[] buf = new byte[8192];
+        return declared;
+    }
+
+    /**
+     * Copies {@code in} to {@code out} through one {@link #BUFFER_BYTES} buffer, refusing more than {@code limit}
+     * bytes (413). A read that fails (the client went away mid-body) is a 400; a write that fails stays an IOException.
+     */
+    static long copy(InputStream in, long declared, long limit, String limitName, OutputStream out) throws IOException {
+        byte[] buf = new byte[BUFFER_BYTES];
         long total = 0;
-        try (InputStream in = ctx.req().getInputStream()) {
+        while (true) {
             int n;
-            while ((n = in.read(buf)) > 0) {
-                total += n;
-                if (total > limit)
-                    throw new ApiException(413, "the request body is over the limit of " + limit + " bytes (" + limitName + ")",
-                            "invalid_request_error", null, "body_too_large");
-                out.write(buf, 0, n);
+            try {
+                n = in.read(buf);
+            } catch (IOException e) {
+                throw new ApiException(400, "the request body ended after " + total + (declared >= 0 ? " of " + declared : "")
+                        + " bytes (the client closed the connection or sent a broken body)", "invalid_request_error", null, "incomplete_body");
             }
+            if (n < 0) break;
+            total += n;
+            if (total > limit)
+                throw new ApiException(413, "the request body is over the limit of " + limit + " bytes (" + limitName + ")",
+                        "invalid_request_error", null, "body_too_large");
+            out.write(buf, 0, n);
         }
-        return out.toByteArray();
+        return total;
     }
 }

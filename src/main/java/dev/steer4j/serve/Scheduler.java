@@ -138,6 +138,10 @@ final class Scheduler implements AutoCloseable {
                         if (j.prefilling()) continue;
                         if (!afterPrefill(j)) continue;
                     }
+                    if (!finite(logits, e.firstLogitRow() * vocab, vocab)) {
+                        fail(j, nonFinite(j));
+                        continue;
+                    }
                     if (j.constraint != null)
                         j.sampler.remaining(Math.min(j.config.maxTokens() - j.generated, j.seq.maxTokens() - j.seq.position()));
                     int token = j.sampler.sample(logits, e.firstLogitRow() * vocab, null, 0);
@@ -156,6 +160,17 @@ final class Scheduler implements AutoCloseable {
         for (GenerationJob j : jobs) if (!j.finished) fail(j, shuttingDown());
         GenerationJob j;
         while ((j = queue.poll()) != null) fail(j, shuttingDown());
+    }
+
+    private static boolean finite(float[] a, int from, int n) {
+        for (int i = from; i < from + n; i++) if (!Float.isFinite(a[i])) return false;
+        return true;
+    }
+
+    /** Steering that overflows the activations gives NaN/Inf logits: refused rather than sampled into empty text. */
+    private static ApiException nonFinite(GenerationJob j) {
+        return ApiException.invalid("steering", "non_finite_output", "the model's output became NaN or infinite after " + j.generated
+                + " generated tokens: the request's steering is too strong for this model (lower its coefficient)");
     }
 
     private static String timeoutText(GenerationJob j) {

@@ -68,6 +68,8 @@ record ServeRequest(
                 chat && body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens", 0, Integer.MAX_VALUE);
         Double temperature = Params.optDouble(body, "temperature", "temperature", 0, 2, false);
         Double topP = Params.optDouble(body, "top_p", "top_p", 0, 1, true);
+        if (topP != null && topP.floatValue() == 0f) // e.g. 1e-300: positive as a double, 0 as the sampler's float
+            throw ApiException.invalid("top_p", "'top_p' must be in (0, 1] and at least " + Float.MIN_VALUE + ", got " + Params.show(body.get("top_p")));
         Long seed = Params.optLong(body, "seed", "seed");
         List<String> stop = Params.stops(body);
         Boolean stream = Params.optBool(body, "stream", "stream");

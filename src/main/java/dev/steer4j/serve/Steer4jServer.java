@@ -49,6 +49,8 @@ public final class Steer4jServer implements AutoCloseable {
 
     /** How long {@link #close()} waits for in-flight requests to finish (SIGTERM drains this long at most). */
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** The listen backlog (Jetty's acceptQueueSize): connections the kernel holds before Jetty accepts them. */
+    public static final int ACCEPT_QUEUE_SIZE = 512;
     private final java.util.concurrent.atomic.AtomicReference<org.eclipse.jetty.server.handler.GracefulHandler> graceful = new java.util.concurrent.atomic.AtomicReference<>();
 
     private Steer4jServer(Model model, boolean ownsModel, ServeOptions options) {
@@ -99,6 +101,16 @@ public final class Steer4jServer implements AutoCloseable {
                 server.insertHandler(g);
                 server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
                 graceful.set(g);
+                server.setErrorHandler(new JsonErrorHandler()); // Jetty's own 400s (e.g. %00 in the path) as error objects
+            });
+            // Javalin's connector, with a listen backlog for bursts of connections (200 concurrent streams; Java's default is 50)
+            cfg.jetty.addConnector((server, http) -> {
+                org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(server,
+                        new org.eclipse.jetty.server.HttpConnectionFactory(http));
+                c.setHost(options.host());
+                c.setPort(options.port());
+                c.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
+                return c;
             });
             cfg.routes.before(ctx -> policy.check(ctx, options.host()));
             Routes.install(cfg.routes, auth, info, completions, vectors, new LlamaServerRoutes(served));
@@ -220,6 +232,11 @@ public final class Steer4jServer implements AutoCloseable {
         app.stop(); // Jetty's graceful stop lets the handlers finish writing their responses
         scheduler.close();
         if (ownsModel) served.model().close();
+    }
+
+    /** The listen backlog the server's connector was opened with ({@link #ACCEPT_QUEUE_SIZE}). */
+    public int acceptQueueSize() {
+        return ((org.eclipse.jetty.server.ServerConnector) app.jettyServer().server().getConnectors()[0]).getAcceptQueueSize();
     }
 
     /** HTTP requests being handled now (for the soak harness and tests; 0 when idle). */

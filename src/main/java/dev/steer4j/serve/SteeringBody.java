@@ -28,13 +28,13 @@ final class SteeringBody {
         for (JsonNode x : items(body, "steering", "{\"vector\", \"coefficient\", ...} objects")) {
             String p = "steering[" + s.adds().size() + "]";
             object(x, p);
-            s = s.add(new SteeringSpec.Add(VectorRef.parse(x.get("vector"), p + ".vector"), Params.requireFinite(x, "coefficient", p + ".coefficient"),
+            s = s.add(new SteeringSpec.Add(VectorRef.parse(x.get("vector"), p + ".vector"), bounded(x, "coefficient", p + ".coefficient"),
                     layers(x.get("layers"), p + ".layers"), site(x, p), positions(x, p)));
         }
         for (JsonNode x : items(body, "clamp", "{\"vector\", \"value\", ...} objects")) {
             String p = "clamp[" + s.clamps().size() + "]";
             object(x, p);
-            s = s.clamp(new SteeringSpec.Clamp(VectorRef.parse(x.get("vector"), p + ".vector"), Params.requireFinite(x, "value", p + ".value"),
+            s = s.clamp(new SteeringSpec.Clamp(VectorRef.parse(x.get("vector"), p + ".vector"), bounded(x, "value", p + ".value"),
                     layers(x.get("layers"), p + ".layers"), site(x, p), positions(x, p)));
         }
         for (JsonNode x : items(body, "ablate", "vector names")) {
@@ -55,6 +55,17 @@ final class SteeringBody {
         if (r != null) s = s.rule(grammar("condition_rule", SteeringSpec::parseRule, r));
         Boolean keepNorm = Params.optBool(body, "keep_norm", "keep_norm");
         return new Parsed(s.keepNorm(keepNorm != null && keepNorm), single);
+    }
+
+    /** The largest steering coefficient or clamp value taken: beyond it the activations overflow to Inf/NaN (issue 14). */
+    static final double MAX_STRENGTH = 1e6;
+
+    private static double bounded(JsonNode x, String name, String path) {
+        double v = Params.requireFinite(x, name, path);
+        if (Math.abs(v) > MAX_STRENGTH)
+            throw ApiException.invalid(path, "'" + path + "' must be in [-1000000, 1000000], got " + Params.show(x.get(name))
+                    + " (larger values overflow the activations)");
+        return v;
     }
 
     private static Iterable<JsonNode> items(JsonNode body, String name, String what) {

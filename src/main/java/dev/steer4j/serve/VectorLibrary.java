@@ -148,34 +148,71 @@ public final class VectorLibrary {
     public synchronized Entry put(String name, SteeringVector v, boolean overwrite) {
         checkName(name, "name");
         SteeringVector stored = v.has(0) ? v.restrict(1, Integer.MAX_VALUE) : v;
-        return commit(name, overwrite, tmp -> ControlVectorFile.write(tmp, stored));
+        checkAbsent(name, overwrite);
+        Path tmp = newUpload(name);
+        try {
+            ControlVectorFile.write(tmp, stored);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+        return commit(name, overwrite, tmp);
     }
 
     /** Stores an uploaded control-vector GGUF after checking that it reads and fits the model. */
     public synchronized Entry putFile(String name, byte[] gguf, boolean overwrite) {
         checkName(name, "name");
-        return commit(name, overwrite, tmp -> {
-            try {
-                Files.write(tmp, gguf);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        checkAbsent(name, overwrite);
+        Path tmp = newUpload(name);
+        try {
+            Files.write(tmp, gguf);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot write vector \"" + name + "\" to " + dir + ": " + e.getMessage(), e);
+        }
+        return commit(name, overwrite, tmp);
     }
 
-    private interface Writer {
-        void write(Path tmp);
+    /**
+     * A new temporary file in the library directory for an upload to be streamed into (outside the library's lock);
+     * hand it to {@link #putUpload}, which moves it onto the name or deletes it. Leftovers of a crash are removed at
+     * the next start.
+     */
+    public Path newUpload(String name) {
+        checkName(name, "name");
+        try {
+            return Files.createTempFile(dir, TMP_PREFIX + name + "-", EXT);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write vector \"" + name + "\" to " + dir + ": " + e.getMessage(), e);
+        }
     }
 
-    private Entry commit(String name, boolean overwrite, Writer writer) {
-        Path target = file(name);
-        if (!overwrite && Files.exists(target))
+    /** Stores a file from {@link #newUpload} after checking that it reads and fits the model; the file is consumed either way. */
+    public synchronized Entry putUpload(String name, Path upload, boolean overwrite) {
+        if (!dir.equals(upload.getParent()) || !upload.getFileName().toString().startsWith(TMP_PREFIX))
+            throw new IllegalArgumentException(upload + " is not an upload of this library (use newUpload)");
+        try {
+            checkName(name, "name");
+            checkAbsent(name, overwrite);
+        } catch (RuntimeException e) {
+            deleteQuietly(upload);
+            throw e;
+        }
+        return commit(name, overwrite, upload);
+    }
+
+    /** 409 naming the vector when it exists and {@code overwrite} is false. */
+    void checkAbsent(String name, boolean overwrite) {
+        if (!overwrite && Files.exists(file(name)))
             throw new ApiException(409, "a vector named \"" + name + "\" already exists (DELETE /v1/vectors/" + name + " first, or pass overwrite=true)",
                     "invalid_request_error", "name", "vector_exists");
-        Path tmp = null;
+    }
+
+    /** Checks {@code tmp} (a file in the library directory) and moves it onto the name; deletes it when anything fails. */
+    private Entry commit(String name, boolean overwrite, Path tmp) {
+        Path target = file(name);
         try {
-            tmp = Files.createTempFile(dir, TMP_PREFIX + name + "-", EXT);
-            writer.write(tmp);
+            checkAbsent(name, overwrite);
             try {
                 ControlVectorFile.readFor(tmp, model);
             } catch (VectorFileException e) {
@@ -193,13 +230,15 @@ public final class VectorLibrary {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write vector \"" + name + "\" to " + dir + ": " + e.getMessage(), e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: the directory scan at start-up removes leftovers
-                }
-            }
+            if (tmp != null) deleteQuietly(tmp);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: the directory scan at start-up removes leftovers
         }
     }
 

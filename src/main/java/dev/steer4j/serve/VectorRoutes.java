@@ -66,9 +66,21 @@ final class VectorRoutes {
             if (name == null) throw ApiException.invalid("name", "missing_parameter", "a GGUF upload needs the vector's name: POST /v1/vectors?name=NAME");
             VectorLibrary.checkName(name, "name");
             boolean overwrite = "true".equalsIgnoreCase(ctx.queryParam("overwrite"));
-            byte[] bytes = RequestBody.bytes(ctx, served.options().maxUploadBytes(), "max_upload_bytes");
-            if (bytes.length == 0) throw ApiException.invalid("file", "missing_parameter", "the upload is empty; send the control-vector GGUF as the request body");
-            entry = served.library().putFile(name, bytes, overwrite);
+            served.library().checkAbsent(name, overwrite); // 409 before reading the body
+            // streamed to a file in the library directory (never held in memory), then checked and moved onto the name
+            java.nio.file.Path upload = served.library().newUpload(name);
+            long length;
+            try {
+                length = RequestBody.toFile(ctx, served.options().maxUploadBytes(), "max_upload_bytes", upload);
+            } catch (IOException | RuntimeException e) {
+                java.nio.file.Files.deleteIfExists(upload);
+                throw e;
+            }
+            if (length == 0) {
+                java.nio.file.Files.deleteIfExists(upload);
+                throw ApiException.invalid("file", "missing_parameter", "the upload is empty; send the control-vector GGUF as the request body");
+            }
+            entry = served.library().putUpload(name, upload, overwrite);
         }
         LOG.info("vector '{}' stored (layers {})", entry.name(), entry.layers());
         Json.respond(ctx, 201, entry(entry));

@@ -49,6 +49,7 @@ public final class GGUFFile implements AutoCloseable {
     /** Released on close after the arena (the sources of an in-memory view), or null. */
     private final AutoCloseable onClose;
     private final List<String> warnings;
+    private final java.util.Set<String> lookedUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private GGUFFile(Path path, Arena arena, MemorySegment segment, int version, Map<String, GGUFValue> metadata,
                      Map<String, GGUFTensorInfo> tensors, int alignment, long dataOffset, List<String> warnings,
@@ -101,10 +102,11 @@ public final class GGUFFile implements AutoCloseable {
 
     /**
      * Parses GGUF bytes held in memory (copied to native memory that {@link #close()} frees); {@code label} names
-     * them in error messages. Used where no file exists, such as fuzz tests.
+     * them in error messages. Used where no file exists, such as fuzz tests. The memory belongs to the calling
+     * thread: only it may read the tensors and close the file.
      */
     public static GGUFFile fromBytes(Path label, byte[] bytes) {
-        Arena arena = Arena.ofShared();
+        Arena arena = Arena.ofConfined(); // one thread reads in-memory bytes (fuzzing); a shared arena's close is slow
         try {
             MemorySegment seg = arena.allocate(Math.max(1, bytes.length), 64).asSlice(0, bytes.length);
             MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
@@ -130,10 +132,20 @@ public final class GGUFFile implements AutoCloseable {
 
     public boolean has(String key) { return metadata.containsKey(key); }
 
-    public GGUFTensorInfo tensor(String name) { return tensors.get(name); }
+    public GGUFTensorInfo tensor(String name) {
+        lookedUp.add(name);
+        return tensors.get(name);
+    }
+
+    /**
+     * The tensor names asked for through {@link #tensor} and {@link #requireTensor} so far: after a model is built
+     * from the file, its tensors not in this set are unused (a warning, see {@code ModelChecks}).
+     */
+    public java.util.Set<String> tensorsLookedUp() { return Collections.unmodifiableSet(lookedUp); }
 
     /** The tensor of that name, or an error naming it. */
     public GGUFTensorInfo requireTensor(String name) {
+        lookedUp.add(name);
         GGUFTensorInfo t = tensors.get(name);
         if (t == null) throw new GGUFFormatException(path, -1, "missing tensor " + SafeText.quoted(name));
         return t;

@@ -1,5 +1,7 @@
 package dev.steer4j.format.gguf;
 
+import dev.steer4j.util.SafeText;
+
 /**
  * A metadata value with its GGUF type, so that files can be rewritten without changing any value's type.
  * <p>Java representations: integers are {@code Long}, FLOAT32 {@code Float}, FLOAT64 {@code Double}, BOOL
@@ -22,12 +24,13 @@ public record GGUFValue(GGUFValueType type, GGUFValueType elementType, Object va
     /** A short human-readable rendering; long arrays are summarised. */
     public String display() {
         return switch (value) {
-            case String s -> s.length() > 80 ? '"' + s.substring(0, 77).replace("\n", "\\n") + "...\" (" + s.length() + " chars)" : '"' + s.replace("\n", "\\n") + '"';
+            // untrusted text for a terminal: escapes (ESC, CR, bidi overrides) and a bounded length
+            case String s -> '"' + SafeText.of(s, 80) + '"';
             case long[] a -> arraySummary(a.length, a.length > 0 ? String.valueOf(a[0]) : "");
             case float[] a -> arraySummary(a.length, a.length > 0 ? String.valueOf(a[0]) : "");
             case double[] a -> arraySummary(a.length, a.length > 0 ? String.valueOf(a[0]) : "");
             case boolean[] a -> arraySummary(a.length, a.length > 0 ? String.valueOf(a[0]) : "");
-            case String[] a -> arraySummary(a.length, a.length > 0 ? '"' + a[0] + '"' : "");
+            case String[] a -> arraySummary(a.length, a.length > 0 ? '"' + SafeText.of(a[0], 80) + '"' : "");
             case GGUFValue[] a -> arraySummary(a.length, "...");
             default -> String.valueOf(value);
         };
