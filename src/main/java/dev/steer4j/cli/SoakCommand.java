@@ -31,13 +31,13 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "30s", paramLabel = "TIME", description = "How long to send requests: 90s, 3m, 1h (default: ${DEFAULT-VALUE})")
     String duration;
 
-    @Option(names = "--concurrency", defaultValue = "8", description = "Workers, one request each at a time (default: ${DEFAULT-VALUE})")
+    @Option(names = "--concurrency", defaultValue = "8", paramLabel = "N", description = "Workers, one request each at a time (default: ${DEFAULT-VALUE})")
     int concurrency;
 
-    @Option(names = "--max-tokens", defaultValue = "16", description = "Largest max_tokens of the generating requests (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-tokens", defaultValue = "16", paramLabel = "N", description = "Largest max_tokens of the generating requests (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the request mix (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "SEED", description = "Seed of the request mix (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--url", paramLabel = "URL", description = "Drive a running server instead of starting one (guard requests only if it has a guard)")
@@ -58,8 +58,18 @@ public final class SoakCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // before the server's loggers exist: thousands of per-request lines would bury the report
-        if (!serverLog && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null)
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        boolean quieted = !serverLog && System.getProperty(LOG_LEVEL) == null;
+        if (quieted) System.setProperty(LOG_LEVEL, "warn");
+        try {
+            return soak();
+        } finally {
+            if (quieted) System.clearProperty(LOG_LEVEL); // loggers made later in this JVM (tests) log as configured
+        }
+    }
+
+    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    private int soak() throws Exception {
         SoakConfig config = new SoakConfig(parseDuration(duration), concurrency, maxTokens, seed);
         if (url != null && !"http".equals(url.getScheme()))
             throw new IllegalArgumentException("--url must be an http:// URL, got " + dev.steer4j.util.SafeText.of(url.toString(), 80));

@@ -177,7 +177,7 @@ class PlaygroundBrowserTest {
                 assertTrue(back.get("columnError").asText().contains("layers 4 to 2 run backwards"), back.toString());
                 assertTrue(back.get("status").asText().startsWith("not generated: Column 1:"), back.toString());
                 assertEquals(400, r.at("/direct/status").asInt());
-                assertEquals("'steering[0].layers' must be [from, to] with 0 <= from <= to, got [4,2]", r.at("/direct/body/error/message").asText());
+                assertEquals("'steering[0].layers' must be [from, to] with from <= to (0 <= from <= to, or negative from the end), got [4,2]", r.at("/direct/body/error/message").asText());
 
                 // a steered request that fails is shown as a failure, never as "the steering changed the text"
                 JsonNode failed = r.get("failed");
