@@ -124,9 +124,13 @@ public final class ExtractCommand implements Callable<Integer> {
             if (!quiet) System.err.println("extract: " + m.id + " on " + ds.name() + " (" + ds.positives().size() + " positive, "
                     + ds.negatives().size() + " negative prompts, format " + ds.format() + ") at " + Extraction.formatLayers(ls)
                     + " " + Extraction.siteName(Extraction.parseSite(siteName)) + ", model " + mdl.config().name());
-            ProgressBar bar = quiet ? null : new ProgressBar(System.err);
-            ExtractionResult r = b.run(ds, bar == null ? ProgressListener.NONE : bar);
-            if (bar != null) bar.finish();
+            ProgressBar bar = quiet ? null : new ProgressBar("extract prompts", "prompts");
+            ExtractionResult r;
+            try {
+                r = b.run(ds, bar == null ? ProgressListener.NONE : (done, total) -> bar.update(done, total, null));
+            } finally {
+                if (bar != null) bar.close();
+            }
 
             VectorMetadata md = r.vector().metadata();
             out.println("method " + md.method() + ", site " + md.site() + ", read " + md.readPosition() + ", dataset "
@@ -145,37 +149,4 @@ public final class ExtractCommand implements Callable<Integer> {
 
     private static boolean isGguf(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"); }
     private static boolean isJson(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json"); }
-
-    /** A one-line progress bar redrawn with a carriage return, at most every 100 ms. */
-    static final class ProgressBar implements ProgressListener {
-        private static final int WIDTH = 30;
-        private final PrintStream err;
-        private final long start = System.nanoTime();
-        private long lastDraw;
-        private int done, total;
-
-        ProgressBar(PrintStream err) { this.err = err; }
-
-        @Override
-        public void progress(int done, int total) {
-            this.done = done;
-            this.total = total;
-            long now = System.nanoTime();
-            if (done == total || now - lastDraw > 100_000_000L) {
-                lastDraw = now;
-                draw();
-            }
-        }
-
-        private void draw() {
-            int filled = total == 0 ? WIDTH : (int) ((long) WIDTH * done / total);
-            double secs = (System.nanoTime() - start) / 1e9;
-            err.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d prompts %.1fs", "=".repeat(filled), " ".repeat(WIDTH - filled), done, total, secs));
-            err.flush();
-        }
-
-        void finish() {
-            if (total > 0) err.println();
-        }
-    }
 }

@@ -23,12 +23,21 @@ final class ProgressBar implements Progress {
     private String lastLabel;
 
     ProgressBar(String what) {
-        this(System.err, what, "done", System.console() != null);
+        this(System.err, what, "done", onTerminal());
     }
 
     /** A bar for work of unknown total, counted in {@code unit} (e.g. "prompts"). */
     ProgressBar(String what, String unit) {
-        this(System.err, what, unit, System.console() != null);
+        this(System.err, what, unit, onTerminal());
+    }
+
+    /**
+     * Whether the bar may redraw in place. Since JDK 22 {@code System.console()} is non-null even when the streams are
+     * redirected (logs, pipes), so ask {@link java.io.Console#isTerminal()}.
+     */
+    static boolean onTerminal() {
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
     }
 
     ProgressBar(PrintStream err, String what, String unit, boolean tty) {

@@ -30,7 +30,8 @@ class ExtractCommandTest {
         for (int i = 0; i < 4; i++) assertTrue(lines[2 + i].startsWith(Integer.toString(i + 1)), lines[2 + i]);
         assertTrue(lines[6].startsWith("best layer: "), lines[6]);
         assertEquals("wrote " + out, lines[7]);
-        assertTrue(r.err().contains("48/48 prompts"), "progress bar on stderr: " + r.err());
+        assertTrue(r.err().contains("] 48/48 100%"), "progress on stderr: " + r.err());
+        assertFalse(r.err().contains("\r"), "not a terminal: plain lines, no redrawing: " + r.err());
 
         SteeringVector v = ControlVectorFile.read(out);
         assertEquals(java.util.List.of(1, 2, 3, 4), java.util.List.copyOf(v.layers().keySet()));
