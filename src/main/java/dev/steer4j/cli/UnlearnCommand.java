@@ -3,6 +3,7 @@ package dev.steer4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steer4j.model.Model;
+import dev.steer4j.model.hf.HfEditedDirectory;
 import dev.steer4j.runtime.ForwardPass;
 import dev.steer4j.train.AdamW;
 import dev.steer4j.train.EditedModelWriter;
@@ -38,12 +39,7 @@ import java.util.stream.IntStream;
                         + "original model puts them (weighted by ALPHA). Writes the edited model and reports forget- and "
                         + "retain-corpus perplexity on held-out documents before and after, with the activation-norm change.",
                 "Corpora: one document per line (# starts a comment). Without --forget/--retain it uses the bundled demo "
-                        + "corpora: stories about dogs (forget) and stories without dogs (retain), sampled from stories260K.",
-                "",
-                "Examples:",
-                "  steer4j unlearn -o no-dogs.gguf",
-                "  steer4j unlearn --forget FORGET.txt --retain RETAIN.txt --layer 2 --steps 300 -o EDITED.gguf",
-                "  steer4j generate -m EDITED.gguf --prompt 'Once upon a time, there was a dog'"})
+                        + "corpora: stories about dogs (forget) and stories without dogs (retain), sampled from stories260K."})
 public final class UnlearnCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
@@ -84,7 +80,7 @@ public final class UnlearnCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the random target, the split and the sampling (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE.gguf", description = "Where to write the edited model")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT", description = "Where to write the edited model: FILE.gguf, or a directory of safetensors for a Hugging Face input")
     Path output;
 
     @Option(names = "--resume", description = "Continue from OUTPUT.ckpt.json (same settings required)")
@@ -97,8 +93,6 @@ public final class UnlearnCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (!"rmu".equals(method)) throw new IllegalArgumentException("--method " + method + " is not supported (supported: rmu)");
-        if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
-            throw new IllegalArgumentException("output " + output + " must end in .gguf");
         if (!(heldOut > 0 && heldOut < 1)) throw new IllegalArgumentException("--held-out must be in (0, 1), got " + heldOut);
         byte[] forgetBytes = forget != null ? corpusBytes("--forget", forget) : TextCorpus.resource(TextCorpus.BUNDLED_FORGET);
         byte[] retainBytes = retain != null ? corpusBytes("--retain", retain) : TextCorpus.resource(TextCorpus.BUNDLED_RETAIN);
@@ -106,6 +100,10 @@ public final class UnlearnCommand implements Callable<Integer> {
         String retainName = retain != null ? retain.toString() : TextCorpus.BUNDLED_RETAIN;
         List<String> forgetDocs = TextCorpus.parse(forgetName, forgetBytes), retainDocs = TextCorpus.parse(retainName, retainBytes);
         try (Model m = model.load()) {
+            boolean hf = HfEditedDirectory.isHf(m);
+            if (hf) HfEditedDirectory.checkOutput(m, output);
+            else if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
+                throw new IllegalArgumentException("output " + output + " must end in .gguf (a Hugging Face input is written as a directory)");
             int n = m.config().layers();
             int l = layer != null ? LayerListConverter.index(layer, n, "--layer") : n / 2;
             int[] update = IntStream.rangeClosed(Math.max(0, l - 2), l).toArray();
@@ -155,9 +153,14 @@ public final class UnlearnCommand implements Callable<Integer> {
 
             Map<String, float[]> replaced = new LinkedHashMap<>();
             for (Param p : edits.params()) replaced.put(p.name, WeightEdits.toFloats(p));
-            EditedModelWriter.write(m, replaced, output, m.config().name() + " (rmu)",
-                    Map.of("steer4j.edit.method", "rmu", "steer4j.edit.forget", Path.of(forgetName).getFileName().toString(),
-                            "steer4j.edit.layer", Integer.toString(l)));
+            Map<String, String> provenance = Map.of("steer4j.edit.method", "rmu", "steer4j.edit.forget",
+                    Path.of(forgetName).getFileName().toString(), "steer4j.edit.layer", Integer.toString(l));
+            String editedName = m.config().name() + " (rmu)";
+            if (hf) HfEditedDirectory.write(m, output, tmp -> {
+                EditedModelWriter.write(m, replaced, tmp, editedName, provenance);
+                return Boolean.FALSE; // RMU edits MLP weights only: the output matrix stays as it was
+            }, untied -> untied);
+            else EditedModelWriter.write(m, replaced, output, editedName, provenance);
             double pplForgetAfter, pplRetainAfter;
             try (Model edited = Model.load(output)) {
                 ForwardPass after = new ForwardPass(edited);

@@ -64,4 +64,35 @@ class UnlearnCliTest {
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--method ga is not supported (supported: rmu)"), r.err());
     }
+
+    @Test
+    void aHuggingFaceInputIsWrittenAsASafetensorsDirectoryThatLoads() throws Exception {
+        Path in = Path.of("src/test/resources/models/tinystories-656k"), out = tmp.resolve("no-dogs-hf");
+        CliRunner.Result bad = CliRunner.run("unlearn", "-m", in.toString(), "-o", tmp.resolve("x.gguf").toString(), "--steps", "1");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("a Hugging Face model is written as a directory of safetensors, not x.gguf"), bad.err());
+
+        CliRunner.Result r = CliRunner.run("unlearn", "-m", in.toString(), "-o", out.toString(), "--steps", "6", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        for (String f : new String[]{"config.json", "tokenizer.json", "model.safetensors"}) assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        JsonNode j = JSON.readTree(r.out());
+        // the "after" figures are measured on the directory as written and loaded back
+        assertNotEquals(j.get("forget_perplexity_before").asDouble(), j.get("forget_perplexity_after").asDouble(), j.toString());
+        assertTrue(j.get("forget_perplexity_after").asDouble() > j.get("forget_perplexity_before").asDouble(), j.toString());
+        try (Model original = Model.load(in); Model edited = Model.load(out)) {
+            assertEquals(original.config().layers(), edited.config().layers());
+            var a = dev.steer4j.tensor.WeightMatrix.of(original.file().requireTensor("blk.1.ffn_down.weight"));
+            var b = dev.steer4j.tensor.WeightMatrix.of(edited.file().requireTensor("blk.1.ffn_down.weight"));
+            float[] ra = new float[a.cols()], rb = new float[b.cols()];
+            a.dequantizeRow(0, ra, 0);
+            b.dequantizeRow(0, rb, 0);
+            assertFalse(java.util.Arrays.equals(ra, rb), "the trained MLP weight changed");
+            var e0 = dev.steer4j.tensor.WeightMatrix.of(original.file().requireTensor("token_embd.weight"));
+            var e1 = dev.steer4j.tensor.WeightMatrix.of(edited.file().requireTensor("token_embd.weight"));
+            float[] x = new float[e0.cols()], y = new float[e1.cols()];
+            e0.dequantizeRow(7, x, 0);
+            e1.dequantizeRow(7, y, 0);
+            assertArrayEquals(x, y, 0, "untouched tensors are copied");
+        }
+    }
 }
