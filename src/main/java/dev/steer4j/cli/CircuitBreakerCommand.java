@@ -51,12 +51,7 @@ import java.util.stream.IntStream;
                 + "before and after: representation cosine and distance, log p of the original continuation, how much "
                 + "of it greedy decoding still produces, next-token KL, and perplexity on neutral text.",
                 "Prompt files: one per line (# starts a comment), or a JSON list of strings or of objects with "
-                        + "\"instruction\" (the refusal_direction splits).",
-                "",
-                "Examples:",
-                "  steer4j circuit-breaker -o broken.gguf --adapter broken-lora.gguf   (the bundled model and prompts)",
-                "  steer4j circuit-breaker --harmful H.txt --harmless OK.txt --target-layers 1,3 --steps 80 -o cb.gguf",
-                "  llama-cli -m stories260K.gguf --lora broken-lora.gguf -p \"Tom found a box of matches\" -n 16"})
+                        + "\"instruction\" (the refusal_direction splits)."})
 public final class CircuitBreakerCommand implements Callable<Integer> {
     @Mixin ModelOption model;
 
@@ -74,7 +69,7 @@ public final class CircuitBreakerCommand implements Callable<Integer> {
             description = "Blocks whose output the retain loss reads (default: 0 to the last target layer, as the paper's code retains every hidden state)")
     LayerList retainLayers;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", converter = LayerListConverter.class,
+    @Option(names = {"-l", "--layers"}, paramLabel = "LAYERS", converter = LayerListConverter.class,
             description = "Blocks that get LoRA weights (default: 0 to the last target layer)")
     LayerList layers;
 

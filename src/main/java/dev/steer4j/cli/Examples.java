@@ -34,7 +34,10 @@ final class Examples {
                     "steer4j generate -m MODEL.gguf -f prompt.txt -n 128 --temp 0.7 --seed 1 -t 8",
                     "steer4j generate -p \"Once upon a time\" --vector happy.gguf:1.5 --layers -3--1",
                     "steer4j generate -p \"Once upon a time\" --control-vector-scaled happy.gguf 1.5 --control-vector-layer-range 2 3",
-                    "steer4j generate -p \"I feel\" --ablate happy.gguf:-1")),
+                    "steer4j generate -p \"I feel\" --ablate happy.gguf:-1",
+                    "steer4j generate -m no-dogs.gguf -p \"Once upon a time, there was a dog\" --temp 0",
+                    "steer4j generate --lora broken-lora.gguf -p \"Tom found a box of matches\" --temp 0",
+                    "steer4j generate --reft the-end.gguf -p \"The cat sat on the mat.\" --temp 0")),
             Map.entry("inspect", List.of(
                     "steer4j inspect MODEL.gguf",
                     "steer4j inspect MODEL.gguf --tensors",
@@ -80,7 +83,8 @@ final class Examples {
             Map.entry("serve", List.of(
                     "steer4j serve --port 8080",
                     "steer4j serve -m MODEL.gguf --api-key KEY --steer happy:1.5:-3--1",
-                    "steer4j serve -m MODEL.gguf --alias \"stories260K+happy=happy:1.5\" --guard guard.json")),
+                    "steer4j serve -m MODEL.gguf --alias \"stories260K+happy=happy:1.5\" --guard guard.json",
+                    "steer4j serve --reft the-end=the-end.gguf    (then \"reft\": \"the-end\" in a request)")),
             Map.entry("guard", List.of(
                     "steer4j guard calibrate --positive harmful.txt --negative harmless.txt -o guard.json")),
             Map.entry("guard calibrate", List.of(
@@ -103,8 +107,17 @@ final class Examples {
                     "steer4j train-vector -m MODEL.gguf -d pairs.jsonl --layer -2 --steps 60 -o v.json",
                     "steer4j train-vector -o happy.gguf --resume             (continue from happy.gguf.ckpt.json)")),
             Map.entry("unlearn", List.of(
-                    "steer4j unlearn --forget forget.txt --retain retain.txt -o unlearned.gguf",
-                    "steer4j unlearn -m MODEL.gguf --forget forget.txt --retain retain.txt --layer -3 --steps 120 -o unlearned.gguf")));
+                    "steer4j unlearn -o no-dogs.gguf                         (the bundled dog / no-dog corpora)",
+                    "steer4j unlearn -m MODEL.gguf --forget forget.txt --retain retain.txt --layer -3 --steps 120 -o unlearned.gguf")),
+            Map.entry("circuit-breaker", List.of(
+                    "steer4j circuit-breaker -o broken.gguf --adapter broken-lora.gguf   (the bundled model and prompts)",
+                    "steer4j circuit-breaker --harmful harmful.txt --harmless harmless.txt --target-layers 1,3 --steps 80 -o cb.gguf")),
+            Map.entry("reft", List.of(
+                    "steer4j reft -o the-end.gguf                            (the bundled demonstrations)",
+                    "steer4j reft -d demos.jsonl --layers 1,-1 --rank 4 --positions f1+l1 --steps 200 -o reft.gguf")),
+            Map.entry("soak", List.of(
+                    "steer4j soak --duration 3m --concurrency 16",
+                    "steer4j soak --url http://127.0.0.1:8080 --duration 60s")));
 
     /** Appends "Examples:" and the lines to the footer of every command that has them, recursively. */
     static void install(CommandLine cl) {

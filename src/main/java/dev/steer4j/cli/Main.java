@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
                 TrainVectorCommand.class,
                 UnlearnCommand.class,
                 CircuitBreakerCommand.class,
+                ReftCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -58,6 +58,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Publish a steered variant as model ID in /v1/models (repeatable), so a stock client picks it by name; e.g. stories260K+happy=happy:1.5")
     java.util.List<String> alias = new java.util.ArrayList<>();
 
+    @Option(names = "--reft", paramLabel = "NAME=FILE",
+            description = "Offer the LoReFT intervention FILE (written by 'steer4j reft') under NAME (repeatable); a request selects it with \"reft\": \"NAME\"")
+    java.util.List<String> reft = new java.util.ArrayList<>();
+
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "2048", description = "Largest max_tokens accepted (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
@@ -67,7 +71,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "1048576", description = "Largest JSON request body in bytes (default: ${DEFAULT-VALUE})")
     long maxBody;
 
-    @Option(names = "--no-client-steering", description = "Refuse (403) requests that carry steering, ablate or condition, and writes to the vector library: only the guard changes the model")
+    @Option(names = "--no-client-steering", description = "Refuse (403) requests that carry steering, ablate, condition or reft, and writes to the vector library: only the guard changes the model")
     boolean noClientSteering;
 
     @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "Let pages from this origin (e.g. http://localhost:3000, or *) call the API, writes included; repeatable. Default: only the server's own pages")
@@ -90,7 +94,14 @@ public final class ServeCommand implements Callable<Integer> {
             if (eq <= 0 || eq == a.length() - 1) throw new IllegalArgumentException("--alias '" + a + "': expected ID=NAME:COEF[:LAYERS], e.g. stories260K+happy=happy:1.5");
             aliases.put(a.substring(0, eq).trim(), a.substring(eq + 1).trim());
         }
-        o = o.withDefaultMaxTokens(nPredict).withSteer(steer).withAliases(aliases);
+        java.util.Map<String, java.nio.file.Path> refts = new java.util.LinkedHashMap<>();
+        for (String r : reft) {
+            int eq = r.indexOf('=');
+            if (eq <= 0 || eq == r.length() - 1) throw new IllegalArgumentException("--reft '" + r + "': expected NAME=FILE, e.g. the-end=the-end.gguf");
+            if (refts.put(r.substring(0, eq).trim(), java.nio.file.Path.of(r.substring(eq + 1).trim())) != null)
+                throw new IllegalArgumentException("--reft '" + r + "': the name " + r.substring(0, eq).trim() + " is given twice");
+        }
+        o = o.withDefaultMaxTokens(nPredict).withSteer(steer).withAliases(aliases).withRefts(refts);
         Steer4jServer server = Steer4jServer.start(model.path(), o, new dev.steer4j.serve.BrowserPolicy(corsOrigins, allowedHosts));
         // SIGTERM/SIGINT: refuse new requests, let in-flight ones finish (bounded by the drain timeout), exit 0
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -80,6 +80,10 @@ public final class SteeringOptions {
             description = "Which prompt activation a --condition compares: the mean over the prompt's tokens after BOS, or the last token (default: ${DEFAULT-VALUE})")
     Condition.Aggregate conditionRead;
 
+    @Option(names = "--reft", paramLabel = "FILE",
+            description = "Apply a trained LoReFT intervention (a file written by 'steer4j reft') at blocks.L.hook_resid_post of its layers (repeatable)")
+    List<String> refts = new ArrayList<>();
+
     @Option(names = "--keep-norm", description = "Rescale every steered row to its norm before steering (repeng's normalize)")
     boolean keepNorm;
 
@@ -106,7 +110,7 @@ public final class SteeringOptions {
 
     /** True when any steering option is given. */
     public boolean any() {
-        return !vectors.isEmpty() || !controlVectors.isEmpty() || !controlVectorsScaled.isEmpty() || !ablate.isEmpty() || !clamp.isEmpty();
+        return !vectors.isEmpty() || !controlVectors.isEmpty() || !controlVectorsScaled.isEmpty() || !ablate.isEmpty() || !clamp.isEmpty() || !refts.isEmpty();
     }
 
     /** How the command line names the parts of a steering request in errors. */
@@ -131,6 +135,7 @@ public final class SteeringOptions {
                 case CONDITION -> c.equals("aggregate") ? "--condition-read" : "--condition";
                 case RULE -> "--condition-rule";
                 case KEEP_NORM -> "--keep-norm";
+                case REFT -> "--reft";
             };
         }
 
@@ -255,6 +260,7 @@ public final class SteeringOptions {
             double threshold = number("--condition", a, "THRESHOLD", th, kf);
             s = s.when(new SteeringSpec.When(SteeringSpec.Ref.named(inner.file.toString()), layer, threshold, cmp, read));
         }
+        for (String r : refts) s = s.reft(r);
         return s.rule(rule).keepNorm(keepNorm);
     }
 

@@ -34,7 +34,7 @@ final class CompletionHandler {
         if (served.options().clientSteering()) return;
         var spec = req.steering().spec();
         String field = !spec.adds().isEmpty() ? "steering" : !spec.clamps().isEmpty() ? "clamp" : !spec.ablations().isEmpty() ? "ablate"
-                : !spec.conditions().isEmpty() ? "condition" : null;
+                : !spec.conditions().isEmpty() ? "condition" : !spec.refts().isEmpty() ? "reft" : null;
         if (field != null) throw ServedModel.clientSteeringDisabled(field, "'" + field + "'");
     }
 

@@ -47,6 +47,15 @@ final class RequestSteering {
             public String describe(SteeringSpec.Ref ref) {
                 return VectorRef.describe(ref);
             }
+
+            @Override
+            public dev.steer4j.steer.ReftIntervention reft(String name) {
+                var r = served.refts().get(name);
+                if (r == null) throw new VectorSource.NotFound("no ReFT intervention named " + dev.steer4j.util.SafeText.quoted(name)
+                        + (served.refts().isEmpty() ? " (the server was started without --reft NAME=FILE)"
+                        : " (this server has " + String.join(", ", served.refts().keySet()) + ")"));
+                return r;
+            }
         };
     }
 
@@ -59,7 +68,7 @@ final class RequestSteering {
             r = spec.resolve(model, source, parsed.fields());
         } catch (SteeringSpecException e) {
             String msg = "'" + e.field() + "': " + e.reason();
-            if (e.notFound()) throw ApiException.notFound(e.field(), "vector_not_found", msg);
+            if (e.notFound()) throw ApiException.notFound(e.field(), e.field().startsWith("reft") ? "reft_not_found" : "vector_not_found", msg);
             throw ApiException.invalid(e.field(), e.field().startsWith("condition") ? "invalid_condition" : "invalid_steering", msg);
         }
         List<Map<String, Object>> steer = new ArrayList<>(), clamp = new ArrayList<>(), ablate = new ArrayList<>();
@@ -76,6 +85,7 @@ final class RequestSteering {
         if (!steer.isEmpty()) echo.put("steering", steer);
         if (!clamp.isEmpty()) echo.put("clamp", clamp);
         if (!ablate.isEmpty()) echo.put("ablate", ablate);
+        if (!spec.refts().isEmpty()) echo.put("reft", spec.refts());
         if (spec.keepNorm() && !spec.isEmpty()) echo.put("keep_norm", true);
         return r.steering();
     }

@@ -30,11 +30,13 @@ import java.time.Duration;
  * @param steer            server-wide steering, {@code NAME:COEF[:LAYERS]} each (library vectors), applied to every request
  *                         on the base model, as llama-server's {@code --control-vector-scaled}
  * @param aliases          model ids published in {@code /v1/models} as steered variants: id to {@code NAME:COEF[:LAYERS][,...]}
+ * @param refts            LoReFT interventions ({@code steer4j reft} files) a request selects by name with {@code "reft": "NAME"}
  */
 public record ServeOptions(String host, int port, String apiKey, Path vectorsDir, Path guardFile, Path chatTemplate,
                            int maxBatch, int queueCapacity, int maxPromptTokens, int maxTokens,
                            Duration requestTimeout, long maxBodyBytes, long maxUploadBytes, boolean clientSteering,
-                           int defaultMaxTokens, java.util.List<String> steer, java.util.Map<String, String> aliases) {
+                           int defaultMaxTokens, java.util.List<String> steer, java.util.Map<String, String> aliases,
+                           java.util.Map<String, Path> refts) {
 
     public ServeOptions {
         if (host == null || host.isBlank()) host = "127.0.0.1";
@@ -52,6 +54,7 @@ public record ServeOptions(String host, int port, String apiKey, Path vectorsDir
         if (defaultMaxTokens < 1) throw new IllegalArgumentException("default max tokens must be >= 1, got " + defaultMaxTokens);
         steer = steer == null ? java.util.List.of() : java.util.List.copyOf(steer);
         aliases = aliases == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(aliases));
+        refts = refts == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(refts));
     }
 
     /** The options without server-wide steering or aliases, and 256 default tokens. */
@@ -59,7 +62,7 @@ public record ServeOptions(String host, int port, String apiKey, Path vectorsDir
                         int maxBatch, int queueCapacity, int maxPromptTokens, int maxTokens,
                         Duration requestTimeout, long maxBodyBytes, long maxUploadBytes, boolean clientSteering) {
         this(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens,
-                requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, DEFAULT_MAX_TOKENS, null, null);
+                requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, DEFAULT_MAX_TOKENS, null, null, null);
     }
 
     /** {@code max_tokens} of a request that sets none, unless changed with {@link #withDefaultMaxTokens}. */
@@ -76,23 +79,24 @@ public record ServeOptions(String host, int port, String apiKey, Path vectorsDir
                 Duration.ofMinutes(5), 1 << 20, 64L << 20, true);
     }
 
-    public ServeOptions withHost(String h) { return new ServeOptions(h, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withPort(int p) { return new ServeOptions(host, p, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withApiKey(String k) { return new ServeOptions(host, port, k, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withVectorsDir(Path d) { return new ServeOptions(host, port, apiKey, d, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withGuardFile(Path g) { return new ServeOptions(host, port, apiKey, vectorsDir, g, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withChatTemplate(Path t) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, t, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withMaxBatch(int b) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, b, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withQueueCapacity(int q) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, q, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withMaxPromptTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, n, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, n, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withRequestTimeout(Duration d) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, d, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withMaxBodyBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, n, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withClientSteering(boolean c) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, c, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withMaxUploadBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, n, clientSteering, defaultMaxTokens, steer, aliases); }
-    public ServeOptions withDefaultMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, n, steer, aliases); }
-    public ServeOptions withSteer(java.util.List<String> s) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, s, aliases); }
-    public ServeOptions withAliases(java.util.Map<String, String> a) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, a); }
+    public ServeOptions withHost(String h) { return new ServeOptions(h, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withPort(int p) { return new ServeOptions(host, p, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withApiKey(String k) { return new ServeOptions(host, port, k, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withVectorsDir(Path d) { return new ServeOptions(host, port, apiKey, d, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withGuardFile(Path g) { return new ServeOptions(host, port, apiKey, vectorsDir, g, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withChatTemplate(Path t) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, t, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withMaxBatch(int b) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, b, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withQueueCapacity(int q) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, q, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withMaxPromptTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, n, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, n, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withRequestTimeout(Duration d) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, d, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withMaxBodyBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, n, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withClientSteering(boolean c) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, c, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withMaxUploadBytes(long n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, n, clientSteering, defaultMaxTokens, steer, aliases, refts); }
+    public ServeOptions withDefaultMaxTokens(int n) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, n, steer, aliases, refts); }
+    public ServeOptions withSteer(java.util.List<String> s) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, s, aliases, refts); }
+    public ServeOptions withRefts(java.util.Map<String, Path> r) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, aliases, r); }
+    public ServeOptions withAliases(java.util.Map<String, String> a) { return new ServeOptions(host, port, apiKey, vectorsDir, guardFile, chatTemplate, maxBatch, queueCapacity, maxPromptTokens, maxTokens, requestTimeout, maxBodyBytes, maxUploadBytes, clientSteering, defaultMaxTokens, steer, a, refts); }
 
     /** For logs: never shows the key. */
     @Override

@@ -6,10 +6,19 @@ import dev.steer4j.model.Model;
 
 /**
  * What every route reads about the model being served: the model, its id and chat template, the server's options,
- * the vector library and the guard (null when off).
+ * the vector library, the guard (null when off) and the ReFT interventions requests may select by name.
  */
 record ServedModel(Model model, String modelId, ChatTemplate template, ServeOptions options, VectorLibrary library,
-                   Guard guard, long startedAt) {
+                   Guard guard, long startedAt, java.util.Map<String, dev.steer4j.steer.ReftIntervention> refts) {
+
+    ServedModel {
+        refts = refts == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(refts));
+    }
+
+    /** A served model without ReFT interventions. */
+    ServedModel(Model model, String modelId, ChatTemplate template, ServeOptions options, VectorLibrary library, Guard guard, long startedAt) {
+        this(model, modelId, template, options, library, guard, startedAt, null);
+    }
 
     /** 403 for a request that would change the model while the server runs with {@code --no-client-steering}. */
     static ApiException clientSteeringDisabled(String param, String what) {

@@ -78,7 +78,8 @@ public final class Steer4jServer implements AutoCloseable {
         }
         // The default library is per model (vectors fit one model's width and layers); an explicit --vectors is used as is.
         VectorLibrary library = new VectorLibrary(libraryDir(options, ServedModel.idOf(model)), model);
-        this.served = new ServedModel(model, ServedModel.idOf(model), template, options, library, guard, System.currentTimeMillis() / 1000);
+        this.served = new ServedModel(model, ServedModel.idOf(model), template, options, library, guard, System.currentTimeMillis() / 1000,
+                loadRefts(options, model));
         checkDefaults(served);
         this.scheduler = new Scheduler(new ForwardPass(model), options.maxBatch(), options.queueCapacity(), ServerMetrics::new);
         ApiKeyAuth auth = new ApiKeyAuth(options.apiKey());
@@ -115,6 +116,19 @@ public final class Steer4jServer implements AutoCloseable {
             cfg.routes.before(ctx -> policy.check(ctx, options.host()));
             Routes.install(cfg.routes, auth, info, completions, vectors, new LlamaServerRoutes(served));
         });
+    }
+
+    /** The {@code --reft NAME=FILE} interventions, each read and checked against the model at start. */
+    private static Map<String, dev.steer4j.steer.ReftIntervention> loadRefts(ServeOptions options, Model model) {
+        Map<String, dev.steer4j.steer.ReftIntervention> out = new java.util.LinkedHashMap<>();
+        for (var e : options.refts().entrySet()) {
+            String what = "--reft " + e.getKey() + "=" + e.getValue();
+            if (!Files.isRegularFile(e.getValue())) throw new IllegalArgumentException(what + ": no such file");
+            dev.steer4j.steer.ReftIntervention r = dev.steer4j.steer.ReftFile.read(e.getValue());
+            dev.steer4j.steer.ReftFile.checkFits(r, model, what);
+            out.put(e.getKey(), r);
+        }
+        return out;
     }
 
     /** The library directory: {@code --vectors} as given, or the default root's sub-directory for this model id. */

@@ -12,7 +12,7 @@ import java.util.function.Function;
 
 /**
  * Reads a request body's steering fields ({@code steering}, {@code clamp}, {@code ablate}, {@code condition},
- * {@code condition_rule}, {@code keep_norm}) into a {@link SteeringSpec}, and names them in errors the way the body
+ * {@code condition_rule}, {@code keep_norm}, {@code reft}) into a {@link SteeringSpec}, and names them in errors the way the body
  * spells them ({@code steering[0].layers}).
  */
 final class SteeringBody {
@@ -53,8 +53,20 @@ final class SteeringBody {
         }
         String r = Params.optString(body, "condition_rule", "condition_rule");
         if (r != null) s = s.rule(grammar("condition_rule", SteeringSpec::parseRule, r));
+        JsonNode reft = body.get("reft");
+        if (!Params.absent(reft)) {
+            if (reft.isTextual()) s = s.reft(reftName(reft, "reft"));
+            else if (reft.isArray() && !reft.isEmpty()) for (int i = 0; i < reft.size(); i++) s = s.reft(reftName(reft.get(i), "reft[" + i + "]"));
+            else throw ApiException.invalid("reft", "invalid_type", "'reft' must be the name of a ReFT intervention (serve --reft NAME=FILE) or an array of names, got " + Params.show(reft));
+        }
         Boolean keepNorm = Params.optBool(body, "keep_norm", "keep_norm");
         return new Parsed(s.keepNorm(keepNorm != null && keepNorm), single);
+    }
+
+    private static String reftName(JsonNode x, String p) {
+        if (!x.isTextual() || x.asText().isBlank())
+            throw ApiException.invalid(p, "invalid_type", "'" + p + "' must be the name of a ReFT intervention, got " + Params.show(x));
+        return x.asText();
     }
 
     /** The largest steering coefficient or clamp value taken: beyond it the activations overflow to Inf/NaN (issue 14). */
@@ -143,6 +155,7 @@ final class SteeringBody {
                     case CONDITION -> "condition";
                     case RULE -> "condition_rule";
                     case KEEP_NORM -> "keep_norm";
+                    case REFT -> "reft";
                 };
                 if (index < 0) return base;
                 if (part != Part.CONDITION || !singleCondition) base += "[" + index + "]";

@@ -33,6 +33,8 @@ import java.util.Map;
  *     x ← x + (value − x·r) r.</li>
  * <li>{@link #keepNorm(boolean) keepNorm}: every row changed by an add or clamp is rescaled to its L2 norm before
  *     that add or clamp (repeng's {@code normalize}).</li>
+ * <li>{@link #reft(ReftIntervention) reft}: a trained LoReFT intervention edits {@code blocks.L.hook_resid_post} of
+ *     its layers at its positions, after this steering's other interventions at that point.</li>
  * <li>{@link #when(Condition) when}: CAST; everything in this steering applies only when the prompt meets the
  *     conditions (see {@link Applied} for when the decision is taken).</li>
  * </ul>
@@ -42,13 +44,15 @@ import java.util.Map;
  */
 public final class Steering {
     /** One intervention, as the plan compiles it. */
-    sealed interface Op permits AddOp, AblateOp, ClampOp {}
+    sealed interface Op permits AddOp, AblateOp, ClampOp, ReftOp {}
 
     record AddOp(SteeringVector vector, double coefficient, LayerList layers, HookSite site, PositionFilter positions) implements Op {}
 
     record AblateOp(float[] unit, int from, int to) implements Op {}
 
     record ClampOp(SteeringVector vector, double value, LayerList layers, HookSite site, PositionFilter positions) implements Op {}
+
+    record ReftOp(ReftIntervention reft) implements Op {}
 
     private static final Steering NONE = new Steering(List.of(), false, List.of(), ConditionRule.AND);
 
@@ -139,6 +143,12 @@ public final class Steering {
         return with(new ClampOp(v, value, ls, site == null ? HookSite.RESID_POST : site, positions == null ? PositionFilter.ALL : positions));
     }
 
+    /** A LoReFT intervention at {@code blocks.L.hook_resid_post} of its layers (after the adds and clamps there). */
+    public Steering reft(ReftIntervention r) {
+        if (r == null) throw new IllegalArgumentException("ReFT intervention is null");
+        return with(new ReftOp(r));
+    }
+
     /** repeng's {@code normalize}: rows changed by add/clamp are rescaled to their norm before the change. */
     public Steering keepNorm(boolean b) { return new Steering(ops, b, conditions, rule); }
 
@@ -192,7 +202,14 @@ public final class Steering {
     public Applied applyTo(SequenceState seq) {
         Model model = seq.model();
         Map<HookPoint, SteeringPlan.Point> plans = SteeringPlan.compile(ops, conditions, model);
-        return new Applied(seq, plans, keepNorm, conditions, rule, model.config().dim());
+        List<ReftIntervention> refts = new ArrayList<>();
+        for (Op op : ops) {
+            if (op instanceof ReftOp r) {
+                ReftFile.checkFits(r.reft(), model, r.reft().metadata().containsKey("source") ? "ReFT file " + r.reft().metadata().get("source") : "ReFT intervention");
+                refts.add(r.reft());
+            }
+        }
+        return new Applied(seq, plans, refts, keepNorm, conditions, rule, model.config().dim());
     }
 
     /**
@@ -213,7 +230,8 @@ public final class Steering {
         private final List<HookRegistry.Registration> registrations = new ArrayList<>();
         private final CastGate gate;
 
-        Applied(SequenceState seq, Map<HookPoint, SteeringPlan.Point> plans, boolean keepNorm, List<Condition> conditions, ConditionRule rule, int dim) {
+        Applied(SequenceState seq, Map<HookPoint, SteeringPlan.Point> plans, List<ReftIntervention> refts, boolean keepNorm,
+                List<Condition> conditions, ConditionRule rule, int dim) {
             this.gate = conditions.isEmpty() ? null : new CastGate(conditions, rule, dim);
             try {
                 if (gate != null) {
@@ -226,6 +244,9 @@ public final class Steering {
                 for (var e : plans.entrySet()) {
                     registrations.add(seq.hooks().add(e.getKey(), new SteeringKernel(e.getValue(), keepNorm, gate)));
                 }
+                for (ReftIntervention r : refts)
+                    for (int layer : r.layers().keySet())
+                        registrations.add(seq.hooks().add(HookPoint.residPost(layer), new ReftHook(r, layer, gate)));
             } catch (RuntimeException ex) {
                 close();
                 throw ex;

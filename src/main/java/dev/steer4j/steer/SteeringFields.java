@@ -6,7 +6,7 @@ package dev.steer4j.steer;
  */
 public interface SteeringFields {
     /** The kinds of item in a {@link SteeringSpec}. */
-    enum Part { ADD, CLAMP, ABLATE, CONDITION, RULE, KEEP_NORM }
+    enum Part { ADD, CLAMP, ABLATE, CONDITION, RULE, KEEP_NORM, REFT }
 
     /**
      * The field of item {@code index} of {@code part}, component {@code component} ({@code vector}, {@code coefficient},
@@ -29,6 +29,7 @@ public interface SteeringFields {
                 case CONDITION -> "condition";
                 case RULE -> "rule";
                 case KEEP_NORM -> "keepNorm";
+                case REFT -> "reft";
             };
             if (index >= 0) base += "[" + index + "]";
             return component == null ? base : base + "." + component;

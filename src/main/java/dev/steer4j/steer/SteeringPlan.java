@@ -49,6 +49,7 @@ final class SteeringPlan {
                         p.clampFilters.add(c.positions());
                     }
                 }
+                case Steering.ReftOp r -> { } // its own hooks, registered by Steering.applyTo
                 case Steering.AblateOp ab -> {
                     if (ab.unit().length != dim)
                         throw new IllegalArgumentException("ablation direction has n_embd " + ab.unit().length + " but model " + mname + " has " + dim);

@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * }</pre>
  */
 public record SteeringSpec(List<Add> adds, List<Clamp> clamps, List<Ablate> ablations, List<When> conditions,
-                           ConditionRule rule, boolean keepNorm) {
+                           ConditionRule rule, boolean keepNorm, List<String> refts) {
 
     /** A vector by name (a file for the CLI and Java code, a library name for the server) or inline directions by layer. */
     public record Ref(String name, SortedMap<Integer, float[]> inline) {
@@ -77,22 +77,29 @@ public record SteeringSpec(List<Add> adds, List<Clamp> clamps, List<Ablate> abla
         clamps = List.copyOf(clamps);
         ablations = List.copyOf(ablations);
         conditions = List.copyOf(conditions);
+        refts = refts == null ? List.of() : List.copyOf(refts);
         if (rule == null) rule = ConditionRule.AND;
     }
 
-    private static final SteeringSpec NONE = new SteeringSpec(List.of(), List.of(), List.of(), List.of(), ConditionRule.AND, false);
+    public SteeringSpec(List<Add> adds, List<Clamp> clamps, List<Ablate> ablations, List<When> conditions, ConditionRule rule, boolean keepNorm) {
+        this(adds, clamps, ablations, conditions, rule, keepNorm, List.of());
+    }
+
+    private static final SteeringSpec NONE = new SteeringSpec(List.of(), List.of(), List.of(), List.of(), ConditionRule.AND, false, List.of());
 
     public static SteeringSpec none() { return NONE; }
 
     /** True when the spec changes nothing (conditions alone steer nothing). */
-    public boolean isEmpty() { return adds.isEmpty() && clamps.isEmpty() && ablations.isEmpty(); }
+    public boolean isEmpty() { return adds.isEmpty() && clamps.isEmpty() && ablations.isEmpty() && refts.isEmpty(); }
 
-    public SteeringSpec add(Add a) { return new SteeringSpec(plus(adds, a), clamps, ablations, conditions, rule, keepNorm); }
-    public SteeringSpec clamp(Clamp c) { return new SteeringSpec(adds, plus(clamps, c), ablations, conditions, rule, keepNorm); }
-    public SteeringSpec ablate(Ablate a) { return new SteeringSpec(adds, clamps, plus(ablations, a), conditions, rule, keepNorm); }
-    public SteeringSpec when(When w) { return new SteeringSpec(adds, clamps, ablations, plus(conditions, w), rule, keepNorm); }
-    public SteeringSpec rule(ConditionRule r) { return new SteeringSpec(adds, clamps, ablations, conditions, r, keepNorm); }
-    public SteeringSpec keepNorm(boolean b) { return new SteeringSpec(adds, clamps, ablations, conditions, rule, b); }
+    public SteeringSpec add(Add a) { return new SteeringSpec(plus(adds, a), clamps, ablations, conditions, rule, keepNorm, refts); }
+    public SteeringSpec clamp(Clamp c) { return new SteeringSpec(adds, plus(clamps, c), ablations, conditions, rule, keepNorm, refts); }
+    public SteeringSpec ablate(Ablate a) { return new SteeringSpec(adds, clamps, plus(ablations, a), conditions, rule, keepNorm, refts); }
+    public SteeringSpec when(When w) { return new SteeringSpec(adds, clamps, ablations, plus(conditions, w), rule, keepNorm, refts); }
+    public SteeringSpec rule(ConditionRule r) { return new SteeringSpec(adds, clamps, ablations, conditions, r, keepNorm, refts); }
+    public SteeringSpec keepNorm(boolean b) { return new SteeringSpec(adds, clamps, ablations, conditions, rule, b, refts); }
+    /** A LoReFT intervention by name (a file for the CLI and Java code, a name given to {@code serve --reft} for the server). */
+    public SteeringSpec reft(String name) { return new SteeringSpec(adds, clamps, ablations, conditions, rule, keepNorm, plus(refts, name)); }
 
     /** llama.cpp control-vector semantics: every layer of the vector, at resid_post, every position. */
     public SteeringSpec add(String vector, double coefficient) {

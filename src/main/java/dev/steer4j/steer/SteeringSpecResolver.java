@@ -87,6 +87,24 @@ public final class SteeringSpecResolver {
                 throw new SteeringSpecException(f.name(Part.CONDITION, i, "vector"), e.getMessage(), false, e);
             }
         }
+        for (int i = 0; i < spec.refts().size(); i++) {
+            String name = spec.refts().get(i);
+            String field = f.name(Part.REFT, i, null);
+            ReftIntervention r;
+            try {
+                r = source.reft(name);
+            } catch (VectorSource.NotFound e) {
+                throw new SteeringSpecException(field, e.getMessage(), true, e);
+            } catch (IllegalArgumentException e) {
+                throw new SteeringSpecException(field, e.getMessage(), false, e);
+            }
+            try {
+                ReftFile.checkFits(r, model, "ReFT intervention " + dev.steer4j.util.SafeText.quoted(name));
+            } catch (IllegalArgumentException e) {
+                throw new SteeringSpecException(field, e.getMessage(), false, e);
+            }
+            s = s.reft(r);
+        }
         if (!spec.conditions().isEmpty() && spec.isEmpty())
             throw new SteeringSpecException(f.name(Part.CONDITION, -1, null), "a condition gates steering, but there is none (add "
                     + f.name(Part.ADD, -1, null) + ", " + f.name(Part.CLAMP, -1, null) + " or " + f.name(Part.ABLATE, -1, null) + ")");

@@ -10,6 +10,11 @@ public interface VectorSource {
     /** How errors name the vector ({@code vector file happy.gguf}, {@code vector 'happy'}). */
     String describe(SteeringSpec.Ref ref);
 
+    /** The LoReFT intervention a name refers to; {@link NotFound} when there is none (the default has none). */
+    default ReftIntervention reft(String name) {
+        throw new NotFound("no ReFT intervention named " + dev.steer4j.util.SafeText.quoted(name) + " is available here");
+    }
+
     /** No vector of that name. */
     final class NotFound extends IllegalArgumentException {
         public NotFound(String message) { super(message); }
@@ -29,6 +34,13 @@ public interface VectorSource {
             @Override
             public String describe(SteeringSpec.Ref ref) {
                 return ref.inline() != null ? "inline vector " + ref.inline().keySet() : "vector file " + ref.name();
+            }
+
+            @Override
+            public ReftIntervention reft(String name) {
+                Path p = Path.of(name);
+                if (!java.nio.file.Files.exists(p)) throw new NotFound("ReFT file " + p + " does not exist");
+                return ReftFile.read(p);
             }
         };
     }

@@ -94,6 +94,41 @@ public final class Linear {
         return y;
     }
 
+    /** x · W for a trainable W (in × out), the product {@link #dense} takes with Wᵀ: gradients flow to x and W. */
+    public static Tensor matmul(Tape tape, Tensor x, Tensor w) {
+        if (x.cols != w.rows) throw new IllegalArgumentException("matmul: " + x + " · " + w + " needs " + x.cols + " = " + w.rows);
+        final int n = x.rows, in = w.rows, out = w.cols;
+        Tensor y = tape.output(n, out, Tape.anyGrad(x, w));
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < in; k++) {
+                double a = x.value[i * in + k];
+                if (a == 0) continue;
+                for (int o = 0; o < out; o++) y.value[i * out + o] += a * w.value[k * out + o];
+            }
+        if (y.requiresGrad) tape.record(() -> {
+            if (y.grad == null) return;
+            if (x.requiresGrad) {
+                double[] gx = x.grad();
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < in; k++) {
+                        double s = 0;
+                        for (int o = 0; o < out; o++) s += y.grad[i * out + o] * w.value[k * out + o];
+                        gx[i * in + k] += s;
+                    }
+            }
+            if (w.requiresGrad) {
+                double[] gw = w.grad();
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < in; k++) {
+                        double a = x.value[i * in + k];
+                        if (a == 0) continue;
+                        for (int o = 0; o < out; o++) gw[k * out + o] += a * y.grad[i * out + o];
+                    }
+            }
+        });
+        return y;
+    }
+
     /** x + b for a bias row b (1 × cols), broadcast over the rows of x. */
     public static Tensor bias(Tape tape, Tensor x, Tensor b) {
         return Elementwise.addRow(tape, x, b, 1, 0);

@@ -104,6 +104,7 @@ class GradCheckTest {
     @Test
     void linear() {
         check("dense", (t, in) -> Linear.dense(t, in.get(0), in.get(1)), new int[]{3, 5}, new int[]{4, 5});
+        check("matmul", (t, in) -> Linear.matmul(t, in.get(0), in.get(1)), new int[]{3, 4}, new int[]{4, 5});
         check("bias", (t, in) -> Linear.bias(t, in.get(0), in.get(1)), new int[]{3, 4}, new int[]{1, 4});
         int out = 37, inDim = 6; // more output rows than chunks, and a ragged split
         float[] w = new float[out * inDim];
