@@ -200,8 +200,9 @@ public final class Steer4jServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port() + ": " + Text.rootMessage(e), e);
         }
         ServedModel m = s.served;
-        LOG.info("steer4j serving {} at {} ({} vectors in {}, guard: {}, chat template: {}, API key: {})", m.modelId(), s.url(),
+        LOG.info("steer4j serving {} at {} ({} vectors in {}, guard: {}, ReFT: {}, chat template: {}, API key: {})", m.modelId(), s.url(),
                 m.library().list().size(), m.library().dir(), m.guard() == null ? "off" : m.guard().detectors().size() + " detector(s)",
+                m.refts().isEmpty() ? "none" : String.join(", ", m.refts().keySet()),
                 m.template().isFallback() ? "plain fallback" : "from the model", options.apiKey() == null ? "off" : "required");
         return s;
     }
