@@ -150,8 +150,8 @@ public final class ReftCommand implements Callable<Integer> {
 
             double lpAfter = held.isEmpty() ? Double.NaN : trainer.meanLogProb(held, true);
             Generator gen = new Generator(m);
-            int[] heldBefore = matches(gen, held, Steering.none()), heldAfter = matches(gen, held, Steering.none().reft(saved));
-            int[] trainAfter = matches(gen, train, Steering.none().reft(saved));
+            int heldBefore = matches(gen, held, Steering.none()), heldAfter = matches(gen, held, Steering.none().reft(saved));
+            int trainAfter = matches(gen, train, Steering.none().reft(saved));
             AlignmentTax tax = new AlignmentTax(new ForwardPass(m), AlignmentTax.defaultCorpus(), 128, 0);
             AlignmentTax.Result none = tax.measure(Steering.none()), cost = tax.measure(Steering.none().reft(saved));
             double tps = secs[0] > 0 ? tokens[0] / secs[0] : Double.NaN;
@@ -164,9 +164,9 @@ public final class ReftCommand implements Callable<Integer> {
                 o.put("held_out", held.size());
                 o.put("held_out_logprob_before", lpBefore);
                 o.put("held_out_logprob_after", lpAfter);
-                o.put("held_out_exact_before", heldBefore[0]);
-                o.put("held_out_exact_after", heldAfter[0]);
-                o.put("train_exact_after", trainAfter[0]);
+                o.put("held_out_exact_before", heldBefore);
+                o.put("held_out_exact_after", heldAfter);
+                o.put("train_exact_after", trainAfter);
                 o.put("train", train.size());
                 o.put("neutral_mean_kl", cost.meanKl());
                 o.put("neutral_perplexity_before", none.perplexity());
@@ -176,8 +176,8 @@ public final class ReftCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "trained %d steps, final loss %.4f, %.0f tokens/s forward+backward%n", opt.steps(), lastLoss[0], tps);
                 out.printf(Locale.ROOT, "%-44s %10s %10s%n", "", "before", "after");
                 out.printf(Locale.ROOT, "%-44s %10.3f %10.3f%n", "held-out log p per completion token", lpBefore, lpAfter);
-                out.printf(Locale.ROOT, "%-44s %10s %10s%n", "held-out greedy continuations = completion", heldBefore[0] + "/" + held.size(), heldAfter[0] + "/" + held.size());
-                out.printf(Locale.ROOT, "%-44s %10s %10s%n", "training greedy continuations = completion", "", trainAfter[0] + "/" + train.size());
+                out.printf(Locale.ROOT, "%-44s %10s %10s%n", "held-out greedy continuations = completion", heldBefore + "/" + held.size(), heldAfter + "/" + held.size());
+                out.printf(Locale.ROOT, "%-44s %10s %10s%n", "training greedy continuations = completion", "", trainAfter + "/" + train.size());
                 out.printf(Locale.ROOT, "%-44s %10.3f %10.3f%n", "neutral-text perplexity", none.perplexity(), cost.perplexity());
                 out.printf(Locale.ROOT, "%-44s %10s %10.5f%n", "neutral-text mean KL to the unedited model", "", cost.meanKl());
                 if (!held.isEmpty()) out.printf("example: %s ->%s%n", held.getFirst().promptText(), greedy(gen, held.getFirst(), Steering.none().reft(saved), 12));
@@ -193,7 +193,7 @@ public final class ReftCommand implements Callable<Integer> {
     }
 
     /** How many greedy continuations (as long as the completion) are exactly the completion's tokens. */
-    private static int[] matches(Generator gen, List<Demonstration> ds, Steering s) {
+    private static int matches(Generator gen, List<Demonstration> ds, Steering s) {
         int hits = 0;
         for (Demonstration d : ds) {
             SequenceState seq = new SequenceState(gen.model());
@@ -202,7 +202,7 @@ public final class ReftCommand implements Callable<Integer> {
                 if (Arrays.equals(got, d.completion())) hits++;
             }
         }
-        return new int[]{hits};
+        return hits;
     }
 
     private static String greedy(Generator gen, Demonstration d, Steering s, int n) {

@@ -64,10 +64,14 @@ public final class ReftIntervention {
 
     /** Edits the row {@code data[off .. off+dim)} in place with layer {@code layer}'s parameters. */
     public void apply(int layer, float[] data, int off) {
+        apply(layer, data, off, new double[rank]);
+    }
+
+    /** As {@link #apply(int, float[], int)}, with {@code delta} (at least {@code rank} long) as scratch: no allocation. */
+    public void apply(int layer, float[] data, int off, double[] delta) {
         Layer p = layers.get(layer);
         if (p == null) throw new IllegalArgumentException("ReFT has no parameters for layer " + layer + " (it has " + layers.keySet() + ")");
         float[] r = p.rotation(), w = p.weight(), b = p.bias();
-        double[] delta = new double[rank];
         for (int k = 0; k < rank; k++) {
             double rh = 0, wh = b[k];
             int base = k * dim;

@@ -6,9 +6,6 @@ import dev.steer4j.model.Model;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,13 +49,8 @@ public record Demonstration(String promptText, String completionText, int[] prom
 
     /** Parses JSON lines; {@code source} names the file in errors, with the line number. */
     public static List<Demonstration> parse(String source, byte[] bytes, Model model) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(source + ": not valid UTF-8 text");
-        }
+        String text = dev.steer4j.util.Text.strictUtf8OrNull(bytes);
+        if (text == null) throw new IllegalArgumentException(source + ": not valid UTF-8 text");
         List<Demonstration> out = new ArrayList<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {

@@ -4,9 +4,6 @@ import dev.steer4j.model.Model;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,13 +41,8 @@ public final class TextCorpus {
 
     /** The documents in {@code bytes}; {@code source} names them in errors. */
     public static List<String> parse(String source, byte[] bytes) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(source + ": not valid UTF-8 text");
-        }
+        String text = dev.steer4j.util.Text.strictUtf8OrNull(bytes);
+        if (text == null) throw new IllegalArgumentException(source + ": not valid UTF-8 text");
         return parse(text, source);
     }
 

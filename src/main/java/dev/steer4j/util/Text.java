@@ -1,6 +1,6 @@
 package dev.steer4j.util;
 
-/** Small text helpers for error messages: shortening user input and finding an exception's root message. */
+/** Small text helpers: strict UTF-8 decoding of user files, shortening user input, an exception's root message. */
 public final class Text {
     private Text() {}
 
@@ -13,5 +13,17 @@ public final class Text {
     public static String rootMessage(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** {@code bytes} decoded as UTF-8, or null when they are not valid UTF-8 (malformed or unmappable sequences). */
+    public static String strictUtf8OrNull(byte[] bytes) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 }

@@ -9,10 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -99,13 +95,8 @@ final class JsonRecords {
     }
 
     static Source source(String name, byte[] bytes) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new DatasetException(name, "is not valid UTF-8 text");
-        }
+        String text = dev.steer4j.util.Text.strictUtf8OrNull(bytes);
+        if (text == null) throw new DatasetException(name, "is not valid UTF-8 text");
         if (text.startsWith("\uFEFF")) text = text.substring(1);
         return new Source(name, bytes, text);
     }
