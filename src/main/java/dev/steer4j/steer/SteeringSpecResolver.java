@@ -90,14 +90,7 @@ public final class SteeringSpecResolver {
         for (int i = 0; i < spec.refts().size(); i++) {
             String name = spec.refts().get(i);
             String field = f.name(Part.REFT, i, null);
-            ReftIntervention r;
-            try {
-                r = source.reft(name);
-            } catch (VectorSource.NotFound e) {
-                throw new SteeringSpecException(field, e.getMessage(), true, e);
-            } catch (IllegalArgumentException e) {
-                throw new SteeringSpecException(field, e.getMessage(), false, e);
-            }
+            ReftIntervention r = lookup(field, () -> source.reft(name));
             try {
                 ReftFile.checkFits(r, model, "ReFT intervention " + dev.steer4j.util.SafeText.quoted(name));
             } catch (IllegalArgumentException e) {
@@ -134,17 +127,21 @@ public final class SteeringSpecResolver {
         return asked == layer ? Integer.toString(layer) : asked + " (= " + layer + ")";
     }
 
-    /** The vector, read and checked against the model's width. */
-    private static SteeringVector vector(SteeringSpec.Ref ref, Model model, VectorSource source, SteeringFields f, Part part, int i) {
-        String field = f.name(part, i, "vector");
-        SteeringVector v;
+    /** What {@code get} reads from the source; a missing name or a bad file is an error naming {@code field}. */
+    private static <T> T lookup(String field, java.util.function.Supplier<T> get) {
         try {
-            v = source.get(ref);
+            return get.get();
         } catch (VectorSource.NotFound e) {
             throw new SteeringSpecException(field, e.getMessage(), true, e);
         } catch (IllegalArgumentException e) {
             throw new SteeringSpecException(field, e.getMessage(), false, e);
         }
+    }
+
+    /** The vector, read and checked against the model's width. */
+    private static SteeringVector vector(SteeringSpec.Ref ref, Model model, VectorSource source, SteeringFields f, Part part, int i) {
+        String field = f.name(part, i, "vector");
+        SteeringVector v = lookup(field, () -> source.get(ref));
         int dim = model.config().dim();
         if (v.dim() != dim)
             throw new SteeringSpecException(field, source.describe(ref) + " has n_embd " + v.dim() + " but model " + Steering.modelName(model) + " has " + dim);
